@@ -1,0 +1,209 @@
+#include "firmware/core/event_loop.hpp"
+
+#include <glib.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "firmware/core/log.hpp"
+
+namespace dialtone {
+
+EventLoop::EventLoop() { now_ = monotonic_ms(); }
+
+EventLoop::~EventLoop() { detach_glib(); }
+
+int EventLoop::find_fd(int fd) const {
+  for (std::size_t i = 0; i < limits::kMaxFds; ++i)
+    if (fds_[i].fd == fd) return static_cast<int>(i);
+  return -1;
+}
+
+bool EventLoop::has_fd(int fd) const { return fd >= 0 && find_fd(fd) >= 0; }
+
+bool EventLoop::add_fd(int fd, short events, FdHandler handler) {
+  if (fd < 0) {
+    DT_LOGE("loop", "add_fd: invalid descriptor %d", fd);
+    return false;
+  }
+  if (find_fd(fd) >= 0) {
+    DT_LOGE("loop", "add_fd: descriptor %d already registered", fd);
+    return false;
+  }
+  int slot = find_fd(-1);
+  if (slot < 0) {
+    DT_LOGE("loop", "add_fd: all %zu descriptor slots in use (limits::kMaxFds)", limits::kMaxFds);
+    return false;
+  }
+  FdSlot& s = fds_[slot];
+  s.fd = fd;
+  s.events = events;
+  s.generation = ++generation_;
+  s.handler = std::move(handler);
+  return true;
+}
+
+bool EventLoop::set_fd_events(int fd, short events) {
+  int slot = find_fd(fd);
+  if (slot < 0) return false;
+  fds_[slot].events = events;
+  return true;
+}
+
+void EventLoop::remove_fd(int fd) {
+  int slot = find_fd(fd);
+  if (slot < 0) return;
+  fds_[slot].fd = -1;
+  fds_[slot].generation = 0;
+  fds_[slot].handler.reset();
+}
+
+TimerId EventLoop::add_timer(TimeMs delay_ms, TimerHandler handler) {
+  return add_timer_at(monotonic_ms() + (delay_ms < 0 ? 0 : delay_ms), std::move(handler));
+}
+
+TimerId EventLoop::add_timer_at(TimeMs deadline_ms, TimerHandler handler) {
+  for (std::uint32_t i = 0; i < limits::kMaxTimers; ++i) {
+    TimerSlot& t = timers_[i];
+    if (t.armed) continue;
+    t.armed = true;
+    t.deadline = deadline_ms;
+    t.order = ++timer_order_;
+    t.generation = ++generation_;
+    if (t.generation == 0) t.generation = ++generation_;
+    t.handler = std::move(handler);
+    return TimerId{i, t.generation};
+  }
+  DT_LOGE("loop", "add_timer: all %zu timer slots in use (limits::kMaxTimers)", limits::kMaxTimers);
+  return TimerId{};
+}
+
+bool EventLoop::cancel_timer(TimerId& id) {
+  if (!id.valid() || id.slot >= limits::kMaxTimers) return false;
+  TimerSlot& t = timers_[id.slot];
+  bool was = t.armed && t.generation == id.generation;
+  if (was) {
+    t.armed = false;
+    t.handler.reset();
+  }
+  id = TimerId{};
+  return was;
+}
+
+std::size_t EventLoop::timers_armed() const {
+  std::size_t n = 0;
+  for (const auto& t : timers_) n += t.armed ? 1 : 0;
+  return n;
+}
+
+int EventLoop::next_timer_slot() const {
+  int best = -1;
+  for (std::size_t i = 0; i < limits::kMaxTimers; ++i) {
+    const TimerSlot& t = timers_[i];
+    if (!t.armed) continue;
+    if (best < 0 || t.deadline < timers_[best].deadline ||
+        (t.deadline == timers_[best].deadline && t.order < timers_[best].order))
+      best = static_cast<int>(i);
+  }
+  return best;
+}
+
+void EventLoop::fire_due_timers() {
+  // Only timers due at the start of this round fire now; a handler that arms
+  // a zero-delay timer gets it on the next round, so timers cannot starve fds.
+  const std::uint64_t order_limit = timer_order_;
+  for (;;) {
+    int slot = next_timer_slot();
+    if (slot < 0) return;
+    TimerSlot& t = timers_[slot];
+    if (t.deadline > now_ || t.order > order_limit) return;
+    TimerHandler h = std::move(t.handler);
+    t.armed = false;
+    t.handler.reset();
+    h();
+  }
+}
+
+void EventLoop::attach_glib(GMainContext* ctx) {
+  detach_glib();
+  if (!g_main_context_acquire(ctx)) {
+    DT_LOGE("loop", "cannot acquire the GLib main context (owned by another thread)");
+    return;
+  }
+  glib_ = ctx;
+}
+
+void EventLoop::detach_glib() {
+  if (glib_) g_main_context_release(glib_);
+  glib_ = nullptr;
+}
+
+void EventLoop::run_once(TimeMs max_wait_ms) {
+  now_ = monotonic_ms();
+  // Our descriptors first, then whatever GLib wants this round.
+  nfds_t n = 0;
+  int slot_of[limits::kMaxFds];
+  std::uint32_t gen_of[limits::kMaxFds];
+  for (std::size_t i = 0; i < limits::kMaxFds; ++i) {
+    if (fds_[i].fd < 0) continue;
+    pollfds_[n] = pollfd{fds_[i].fd, fds_[i].events, 0};
+    slot_of[n] = static_cast<int>(i);
+    gen_of[n] = fds_[i].generation;
+    ++n;
+  }
+  const nfds_t ours = n;
+
+  TimeMs wait = max_wait_ms;
+  int next = next_timer_slot();
+  if (next >= 0) {
+    TimeMs until = timers_[next].deadline - now_;
+    if (until < 0) until = 0;
+    if (wait < 0 || until < wait) wait = until;
+  }
+
+  gint glib_priority = 0;
+  gint glib_n = 0;
+  if (glib_) {
+    g_main_context_prepare(glib_, &glib_priority);
+    gint glib_timeout = -1;
+    auto* gfds = reinterpret_cast<GPollFD*>(pollfds_ + ours);
+    static_assert(sizeof(GPollFD) == sizeof(pollfd), "GPollFD must alias pollfd");
+    glib_n = g_main_context_query(glib_, glib_priority, &glib_timeout, gfds,
+                                  static_cast<gint>(limits::kMaxGlibFds));
+    if (glib_n > static_cast<gint>(limits::kMaxGlibFds)) {
+      DT_LOGE("loop", "GLib wants %d descriptors, limit is %zu; some go unwatched", glib_n,
+              limits::kMaxGlibFds);
+      glib_n = static_cast<gint>(limits::kMaxGlibFds);
+    }
+    if (glib_timeout >= 0 && (wait < 0 || glib_timeout < wait)) wait = glib_timeout;
+    n += static_cast<nfds_t>(glib_n);
+  }
+
+  int rc = ::poll(pollfds_, n, wait < 0 ? -1 : static_cast<int>(wait > 60000 ? 60000 : wait));
+  if (rc < 0 && errno != EINTR) DT_LOGE("loop", "poll: %s", std::strerror(errno));
+  now_ = monotonic_ms();
+
+  if (rc > 0) {
+    for (nfds_t i = 0; i < ours; ++i) {
+      if (!pollfds_[i].revents) continue;
+      FdSlot& s = fds_[slot_of[i]];
+      // A handler earlier in this round may have removed or replaced it.
+      if (s.generation != gen_of[i] || s.fd != pollfds_[i].fd) continue;
+      FdHandler h = s.handler;  // copy: the handler may remove itself
+      h(pollfds_[i].revents);
+    }
+  }
+  if (glib_) {
+    auto* gfds = reinterpret_cast<GPollFD*>(pollfds_ + ours);
+    if (g_main_context_check(glib_, glib_priority, gfds, glib_n)) g_main_context_dispatch(glib_);
+  }
+  now_ = monotonic_ms();
+  fire_due_timers();
+}
+
+void EventLoop::run() {
+  stop_ = false;
+  while (!stop_) run_once(-1);
+}
+
+}  // namespace dialtone

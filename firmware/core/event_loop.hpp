@@ -1,0 +1,92 @@
+// The one event loop. It owns every file descriptor and timer of the agent,
+// and pumps a GLib main context (libnice lives on GLib) from the same poll()
+// so all code runs on one thread and nothing needs a lock.
+//
+// Capacities come from limits.hpp; registering past them fails with a logged
+// error and a false/invalid return, never a crash or an allocation.
+#pragma once
+#include <poll.h>
+
+#include <cstdint>
+
+#include "firmware/core/clock.hpp"
+#include "firmware/core/inplace_function.hpp"
+#include "firmware/core/limits.hpp"
+
+typedef struct _GMainContext GMainContext;
+
+namespace dialtone {
+
+struct TimerId {
+  std::uint32_t slot = 0;
+  std::uint32_t generation = 0;  // 0 = invalid
+  bool valid() const { return generation != 0; }
+};
+
+class EventLoop {
+ public:
+  // `events` / `revents` are poll(2) flags (POLLIN, POLLOUT, POLLERR, POLLHUP).
+  using FdHandler = InplaceFunction<void(short revents), 32>;
+  using TimerHandler = InplaceFunction<void(), 48>;
+
+  EventLoop();
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  bool add_fd(int fd, short events, FdHandler handler);
+  bool set_fd_events(int fd, short events);
+  void remove_fd(int fd);
+  bool has_fd(int fd) const;
+
+  TimerId add_timer(TimeMs delay_ms, TimerHandler handler);
+  TimerId add_timer_at(TimeMs deadline_ms, TimerHandler handler);
+  // Cancelling an id that already fired or was cancelled is a harmless no-op.
+  bool cancel_timer(TimerId& id);
+  std::size_t timers_armed() const;
+
+  // Pump this GLib context from our poll(). The loop acquires it.
+  void attach_glib(GMainContext* ctx);
+  void detach_glib();
+
+  // One poll + dispatch round, waiting at most max_wait_ms (-1: until an
+  // event or the next timer).
+  void run_once(TimeMs max_wait_ms = -1);
+  void run();
+  void stop() { stop_ = true; }
+  bool stopped() const { return stop_; }
+
+  // The time of the current iteration (refreshed before dispatching).
+  TimeMs now() const { return now_; }
+
+ private:
+  struct FdSlot {
+    int fd = -1;
+    short events = 0;
+    std::uint32_t generation = 0;
+    FdHandler handler;
+  };
+  struct TimerSlot {
+    TimeMs deadline = 0;
+    std::uint64_t order = 0;  // ties fire in arming order
+    std::uint32_t generation = 0;
+    bool armed = false;
+    TimerHandler handler;
+  };
+
+  int find_fd(int fd) const;
+  int next_timer_slot() const;
+  void fire_due_timers();
+
+  FdSlot fds_[limits::kMaxFds];
+  TimerSlot timers_[limits::kMaxTimers];
+  std::uint64_t timer_order_ = 0;
+  std::uint32_t generation_ = 0;
+  TimeMs now_ = 0;
+  bool stop_ = false;
+
+  GMainContext* glib_ = nullptr;
+  pollfd pollfds_[limits::kMaxFds + limits::kMaxGlibFds];
+};
+
+}  // namespace dialtone
