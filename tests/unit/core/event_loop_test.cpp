@@ -1,0 +1,147 @@
+#include "firmware/core/event_loop.hpp"
+
+#include <glib.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <string>
+
+namespace dialtone {
+namespace {
+
+TEST(EventLoop, TimersFireInDeadlineOrderAndTiesInArmingOrder) {
+  EventLoop loop;
+  std::string order;
+  TimeMs base = monotonic_ms();
+  loop.add_timer_at(base + 30, [&] { order += 'c'; });
+  loop.add_timer_at(base + 10, [&] { order += 'a'; });
+  loop.add_timer_at(base + 20, [&] { order += 'b'; });
+  loop.add_timer_at(base + 20, [&] { order += 'B'; });
+  while (loop.timers_armed() > 0) loop.run_once(100);
+  EXPECT_EQ(order, "abBc");
+}
+
+TEST(EventLoop, CancelledTimerNeverFiresAndDoubleCancelIsHarmless) {
+  EventLoop loop;
+  int fired = 0;
+  TimerId t = loop.add_timer(5, [&] { ++fired; });
+  TimerId copy = t;
+  EXPECT_TRUE(loop.cancel_timer(t));
+  EXPECT_FALSE(t.valid());
+  EXPECT_FALSE(loop.cancel_timer(copy));  // stale id
+  loop.add_timer(10, [&] { fired += 10; });
+  while (loop.timers_armed() > 0) loop.run_once(100);
+  EXPECT_EQ(fired, 10);
+}
+
+TEST(EventLoop, StaleTimerIdDoesNotCancelTheSlotsNextTimer) {
+  EventLoop loop;
+  int fired = 0;
+  TimerId first = loop.add_timer(0, [&] { ++fired; });
+  loop.run_once(50);
+  EXPECT_EQ(fired, 1);
+  TimerId second = loop.add_timer(0, [&] { fired += 10; });
+  EXPECT_EQ(first.slot, second.slot);      // slot reused...
+  EXPECT_FALSE(loop.cancel_timer(first));  // ...but the old id no longer owns it
+  loop.run_once(50);
+  EXPECT_EQ(fired, 11);
+}
+
+TEST(EventLoop, TimerCapacityExhaustionIsAnErrorNotACrash) {
+  EventLoop loop;
+  for (std::size_t i = 0; i < limits::kMaxTimers; ++i) ASSERT_TRUE(loop.add_timer(1000, [] {}).valid());
+  EXPECT_FALSE(loop.add_timer(1000, [] {}).valid());
+}
+
+TEST(EventLoop, FdReadinessDispatchesToItsHandler) {
+  EventLoop loop;
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  int got = 0;
+  ASSERT_TRUE(loop.add_fd(p[0], POLLIN, [&](short rev) {
+    char c;
+    if (rev & POLLIN) got += static_cast<int>(read(p[0], &c, 1));
+  }));
+  loop.run_once(0);
+  EXPECT_EQ(got, 0);
+  ASSERT_EQ(write(p[1], "x", 1), 1);
+  loop.run_once(100);
+  EXPECT_EQ(got, 1);
+  loop.remove_fd(p[0]);
+  ASSERT_EQ(write(p[1], "y", 1), 1);
+  loop.run_once(10);
+  EXPECT_EQ(got, 1);
+  close(p[0]);
+  close(p[1]);
+}
+
+TEST(EventLoop, HandlerMayRemoveAnotherReadyFdSafely) {
+  EventLoop loop;
+  int a[2], b[2];
+  ASSERT_EQ(pipe(a), 0);
+  ASSERT_EQ(pipe(b), 0);
+  int b_calls = 0;
+  ASSERT_TRUE(loop.add_fd(a[0], POLLIN, [&](short) { loop.remove_fd(b[0]); loop.remove_fd(a[0]); }));
+  ASSERT_TRUE(loop.add_fd(b[0], POLLIN, [&](short) { ++b_calls; }));
+  ASSERT_EQ(write(a[1], "x", 1), 1);
+  ASSERT_EQ(write(b[1], "x", 1), 1);
+  loop.run_once(100);
+  EXPECT_EQ(b_calls, 0);
+  for (int fd : {a[0], a[1], b[0], b[1]}) close(fd);
+}
+
+TEST(EventLoop, FdCapacityExhaustionAndDuplicatesAreRefused) {
+  EventLoop loop;
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  EXPECT_TRUE(loop.add_fd(p[0], POLLIN, [](short) {}));
+  EXPECT_FALSE(loop.add_fd(p[0], POLLIN, [](short) {}));
+  EXPECT_FALSE(loop.add_fd(-1, POLLIN, [](short) {}));
+  // Fill the table with distinct (dup'ed) descriptors.
+  int dups[limits::kMaxFds];
+  std::size_t added = 0;
+  for (std::size_t i = 0; i + 1 < limits::kMaxFds; ++i) {
+    dups[i] = dup(p[1]);
+    if (loop.add_fd(dups[i], POLLOUT, [](short) {})) ++added;
+  }
+  EXPECT_EQ(added, limits::kMaxFds - 1);
+  int extra = dup(p[1]);
+  EXPECT_FALSE(loop.add_fd(extra, POLLOUT, [](short) {}));
+  close(extra);
+  for (std::size_t i = 0; i + 1 < limits::kMaxFds; ++i) close(dups[i]);
+  close(p[0]);
+  close(p[1]);
+}
+
+TEST(EventLoop, PumpsAGlibContextOnTheSameThread) {
+  GMainContext* ctx = g_main_context_new();
+  EventLoop loop;
+  loop.attach_glib(ctx);
+  struct State {
+    int calls = 0;
+  } st;
+  GSource* src = g_timeout_source_new(5);
+  g_source_set_callback(
+      src,
+      [](gpointer p) -> gboolean {
+        ++static_cast<State*>(p)->calls;
+        return G_SOURCE_REMOVE;
+      },
+      &st, nullptr);
+  g_source_attach(src, ctx);
+  g_source_unref(src);
+  for (int i = 0; i < 50 && st.calls == 0; ++i) loop.run_once(20);
+  EXPECT_EQ(st.calls, 1);
+  loop.detach_glib();
+  g_main_context_unref(ctx);
+}
+
+TEST(EventLoop, StopEndsRun) {
+  EventLoop loop;
+  loop.add_timer(1, [&] { loop.stop(); });
+  loop.run();
+  EXPECT_TRUE(loop.stopped());
+}
+
+}  // namespace
+}  // namespace dialtone
