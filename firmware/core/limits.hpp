@@ -21,6 +21,17 @@ inline constexpr std::size_t kRtpPacketMax = 1500;
 inline constexpr std::size_t kSdpMax = 8 * 1024;
 inline constexpr std::size_t kIceCandidatesMax = 16;
 
+// ---- Media network: ICE, DTLS-SRTP, transport (media/ice, dtls, transport) --
+inline constexpr std::size_t kIceHostAddressesMax = 8;     // ice.host_addresses entries
+inline constexpr std::size_t kIceAddressMax = 46;          // an IPv6 literal (INET6_ADDRSTRLEN)
+inline constexpr std::size_t kIceUfragPwdMax = 256;        // RFC 8839: ufrag/pwd <= 256 chars
+inline constexpr std::size_t kIceCandidateLineMax = 256;   // one "a=candidate:..." line
+inline constexpr std::size_t kTurnCredentialMax = 128;     // TURN user name or password
+inline constexpr std::size_t kDtlsMtu = 1200;              // DTLS record size limit; fits any path
+inline constexpr std::size_t kDtlsDatagramMax = 1500;      // one outgoing DTLS datagram
+inline constexpr std::size_t kDtlsOutQueue = 8;            // datagrams queued per handshake flight
+inline constexpr std::size_t kDtlsPemMax = 2048;           // our certificate or key as PEM
+
 // Signalling
 inline constexpr std::size_t kHttpHeaderMax = 8 * 1024;
 inline constexpr std::size_t kHttpBodyMax = 32 * 1024;
