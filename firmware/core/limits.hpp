@@ -41,6 +41,24 @@ inline constexpr std::size_t kUrlMax = 1024;
 inline constexpr std::size_t kTokenMax = 4096;
 inline constexpr std::size_t kJsonArenaBytes = 96 * 1024;  // cJSON arena, reset per message
 
+// ---- Signalling transport (protocol/common, tls, http, websocket, pop) ----
+// mbedtls_ssl_setup allocates ~16 KiB per direction per TLS slot, so slots
+// are set up once at start-up and reused; this is how many exist at once.
+inline constexpr std::size_t kTlsStreamsMax = 3;       // 2 HTTP keep-alive + 1 WebSocket
+inline constexpr std::size_t kTcpStreamsMax = 3;       // plain http:// and ws:// (tests, loopback)
+inline constexpr std::size_t kHttpClientSlots = 2;     // HTTP requests in flight at once
+inline constexpr std::size_t kHttpHeadersMax = 32;     // header lines kept per message
+inline constexpr std::size_t kHttpRequestMax = 8 * 1024 + 32 * 1024;  // serialized request: headers + body
+inline constexpr std::size_t kStreamOutBytes = kHttpRequestMax + 1024;  // queued output per stream
+inline constexpr std::size_t kStreamReadChunk = 4096;  // bytes pulled from a stream per read()
+inline constexpr std::size_t kHostMax = 253;           // DNS name length limit
+inline constexpr std::size_t kWsControlMax = 125;      // RFC 6455 control frame payload
+inline constexpr std::int64_t kHttpIdleCloseMs = 30000;  // idle keep-alive connection closed after
+inline constexpr std::int64_t kWsCloseWaitMs = 5000;     // wait for the peer's close frame
+inline constexpr std::size_t kPopItemsMax = 100;       // pop-token.md section 4: 1 to 100 signed items
+inline constexpr std::size_t kPopEhtsMax = 512;        // the joined item names
+// ---- end of signalling transport -------------------------------------------
+
 // Handset
 inline constexpr std::size_t kDialDigitsMax = 32;
 
