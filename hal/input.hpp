@@ -4,6 +4,7 @@
 // reach the firmware as the same events.
 #pragma once
 #include <cstdint>
+#include <string_view>
 
 #include "firmware/core/event_loop.hpp"
 #include "firmware/core/inplace_function.hpp"
@@ -17,6 +18,9 @@ enum class Key : std::uint8_t {
 // '0'-'9', '*', '#' map to keys; "flash"/"hold" are parsed by the caller.
 bool key_from_char(char c, Key& out);
 char key_to_char(Key k);  // 'F' for flash, 'H' for hold
+// The control socket's names: "0"-"9", "*", "#", "flash", "hold".
+bool key_from_name(std::string_view name, Key& out);
+std::string_view key_name(Key k);
 
 struct InputHandlers {
   InplaceFunction<void(bool off_hook), 16> on_hook;
