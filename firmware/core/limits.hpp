@@ -32,6 +32,25 @@ inline constexpr std::size_t kDtlsDatagramMax = 1500;      // one outgoing DTLS 
 inline constexpr std::size_t kDtlsOutQueue = 8;            // datagrams queued per handshake flight
 inline constexpr std::size_t kDtlsPemMax = 2048;           // our certificate or key as PEM
 
+// ---- Media engine, pure half (media/sdp, rtp, codec, jitter, dtmf) --------
+inline constexpr std::size_t kSdpLineMax = 1024;          // longer line -> kTooLong
+inline constexpr std::size_t kSdpFormatsMax = 16;         // payload types kept per m=audio
+inline constexpr std::size_t kSdpFingerprintsMax = 4;     // sha-256/384/512 (+1)
+inline constexpr std::size_t kSdpExtraSectionsMax = 4;    // non-audio m= lines we must reject
+inline constexpr std::size_t kSdpTokenMax = 64;           // mid, cname, foundation, address
+inline constexpr std::size_t kSdpFmtpMax = 128;           // one a=fmtp value
+inline constexpr std::size_t kFingerprintBytesMax = 64;   // sha-512 digest
+inline constexpr std::size_t kRtcpReportBlocksMax = 8;    // more are skipped, not an error
+inline constexpr std::size_t kRtcpPacketsPerCompound = 8; // more are skipped, not an error
+inline constexpr std::size_t kRtcpPacketMax = 512;        // what we build
+inline constexpr std::size_t kCodecPayloadMax = 1275;     // largest Opus packet (RFC 6716)
+inline constexpr std::size_t kJitterPayloadMax = kRtpPacketMax;
+inline constexpr std::size_t kJitterMinDelayMs = 40;
+inline constexpr std::size_t kJitterMaxDelayMs = 200;
+inline constexpr std::size_t kOpusEncoderStateBytes = 48 * 1024;  // opus_encoder_get_size(1) = 43572 (1.3.1)
+inline constexpr std::size_t kOpusDecoderStateBytes = 24 * 1024;  // opus_decoder_get_size(1) = 18228 (1.3.1)
+inline constexpr std::size_t kDtmfQueueMax = 32;                  // digits waiting to be sent
+
 // Signalling
 inline constexpr std::size_t kHttpHeaderMax = 8 * 1024;
 inline constexpr std::size_t kHttpBodyMax = 32 * 1024;

@@ -1,0 +1,15 @@
+// Reads the other side's SDP (aiortc, Chrome, the YNA network) into a fixed
+// SessionDescription. Pure: text in, a filled structure or a named error out.
+#pragma once
+#include <string_view>
+
+#include "media/sdp/sdp_types.hpp"
+
+namespace dialtone::media::sdp {
+
+// Parses and checks: syntax first (unparsable errors), then what a session
+// needs (kNoAudio, kNoFingerprint, kMissingIceCredentials, kNoRtcpMux,
+// kNoCommonCodec). On error `out` holds whatever was read so far.
+SdpError parse(std::string_view text, SessionDescription& out);
+
+}  // namespace dialtone::media::sdp
