@@ -209,6 +209,16 @@ void DtlsSrtp::drive() {
   }
 }
 
+void DtlsSrtp::close() {
+  if (state_ == DtlsState::kConnected || state_ == DtlsState::kHandshaking) {
+    mbedtls_ssl_close_notify(&ssl_);  // one alert record; no retransmission in DTLS
+    state_ = DtlsState::kClosed;
+    reason_.assign("DTLS closed locally");
+  }
+  int_deadline_ = fin_deadline_ = -1;
+  free_srtp();
+}
+
 void DtlsSrtp::fail(const char* what, int err) {
   if (state_ == DtlsState::kFailed) return;
   state_ = DtlsState::kFailed;

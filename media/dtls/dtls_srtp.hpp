@@ -73,6 +73,10 @@ class DtlsSrtp {
   // on this object.
   bool poll_transmit(std::span<const std::uint8_t>& out);
 
+  // Sends close_notify (drain poll_transmit() afterwards) and ends the
+  // association; SRTP keys are dropped.
+  void close();
+
   DtlsState state() const { return state_; }
   DtlsRole role() const { return role_; }
   // Why kFailed (or kClosed): a sentence for logs and the failed() event.

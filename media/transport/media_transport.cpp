@@ -1,0 +1,217 @@
+#include "media/transport/media_transport.hpp"
+
+#include <cstring>
+
+#include "firmware/core/log.hpp"
+
+namespace dialtone::media {
+
+namespace {
+constexpr const char* kMod = "transport";
+}
+
+// RFC 7983 section 7 by the first byte, and RFC 5761 section 4 for RTP vs
+// RTCP (payload type 64..95 after masking the marker bit is RTCP). Kept here
+// because media/rtp had no demultiplexer when this was written; switch to
+// theirs once it exists.
+PacketClass classify_packet(std::span<const std::uint8_t> p) {
+  if (p.empty()) return PacketClass::kUnknown;
+  const std::uint8_t b = p[0];
+  if (b <= 3) return PacketClass::kStun;
+  if (b >= 20 && b <= 63) return PacketClass::kDtls;
+  if (b >= 128 && b <= 191 && p.size() >= 8) {
+    const std::uint8_t pt = p[1] & 0x7f;
+    return pt >= 64 && pt <= 95 ? PacketClass::kRtcp : PacketClass::kRtp;
+  }
+  return PacketClass::kUnknown;
+}
+
+MediaTransport::MediaTransport(EventLoop& loop, GMainContext* ctx, const DtlsCertificate& cert)
+    : loop_(loop), cert_(cert), ice_(ctx) {}
+
+MediaTransport::~MediaTransport() { close(); }
+
+bool MediaTransport::start(const IceConfig& ice, Callbacks callbacks) {
+  cb_ = std::move(callbacks);
+  if (!dtls_.init(cert_)) return false;
+  IceAgent::Callbacks ic;
+  ic.on_gathering_done = [this] {
+    if (cb_.on_gathering_done) cb_.on_gathering_done();
+  };
+  ic.on_state = [this](IceState s) { on_ice_state(s); };
+  ic.on_selected_pair = [this](CandidateType, CandidateType) { on_selected_pair(); };
+  ic.on_datagram = [this](std::span<const std::uint8_t> d) { on_datagram(d); };
+  return ice_.start(ice, std::move(ic));
+}
+
+bool MediaTransport::set_remote(const RemoteDescription& r) {
+  if (closed_ || failed_) return false;
+  if (dtls_started_ && r.fingerprint != remote_fingerprint_.view()) {
+    // A new certificate needs a new DTLS association: a new transport.
+    DT_LOGW(kMod, "remote fingerprint changed after DTLS started; ignored");
+  }
+  if (!dtls_started_) {
+    role_ = r.dtls_role;
+    remote_fingerprint_.assign(r.fingerprint);
+  }
+  if (!ice_.set_remote(r.ice_ufrag, r.ice_pwd, r.candidates)) {
+    fail("ICE: the remote description has no usable credentials or candidates");
+    return false;
+  }
+  if (!remote_set_) stats_.set_remote_at = loop_.now();
+  remote_set_ = true;
+  // A server only answers, so it may start now; a client waits for a pair.
+  if (role_ == DtlsRole::kServer || ice_.has_selected_pair()) start_dtls();
+  return !failed_;
+}
+
+bool MediaTransport::restart_ice() {
+  if (closed_ || failed_) return false;
+  return ice_.restart();
+}
+
+void MediaTransport::on_selected_pair() {
+  if (stats_.ice_connected_at < 0) stats_.ice_connected_at = loop_.now();
+  if (remote_set_) start_dtls();
+  after_dtls();  // a server's queued flight can go now
+}
+
+void MediaTransport::on_ice_state(IceState s) {
+  if (s != IceState::kFailed) return;
+  fail(connected_ ? "ICE: consent lost (the peer stopped answering connectivity checks)"
+                  : "ICE failed: no candidate pair works");
+}
+
+void MediaTransport::start_dtls() {
+  if (dtls_started_ || failed_) return;
+  dtls_started_ = true;
+  if (!dtls_.start(role_, remote_fingerprint_.view(), loop_.now())) {
+    fail(dtls_.failure_reason());
+    return;
+  }
+  if (early_len_) {
+    dtls_.handle_datagram({early_, early_len_}, loop_.now());
+    early_len_ = 0;
+  }
+  after_dtls();
+}
+
+void MediaTransport::after_dtls() {
+  if (!dtls_started_ || closed_) return;
+  // Drain only when ICE can carry it; otherwise the datagrams wait.
+  if (ice_.has_selected_pair()) {
+    std::span<const std::uint8_t> d;
+    while (dtls_.poll_transmit(d))
+      if (!ice_.send(d)) ++stats_.send_failures;
+  }
+  const TimeMs deadline = dtls_.poll_timeout();
+  if (deadline != dtls_deadline_) {
+    loop_.cancel_timer(dtls_timer_);
+    dtls_deadline_ = deadline;
+    if (deadline >= 0)
+      dtls_timer_ = loop_.add_timer_at(deadline, [this] {
+        dtls_deadline_ = -1;
+        dtls_.handle_timeout(loop_.now());
+        after_dtls();
+      });
+  }
+  switch (dtls_.state()) {
+    case DtlsState::kConnected:
+      if (!connected_) {
+        connected_ = true;
+        stats_.dtls_connected_at = loop_.now();
+        if (cb_.on_connected) cb_.on_connected();
+      }
+      break;
+    case DtlsState::kFailed:
+    case DtlsState::kClosed:
+      fail(dtls_.failure_reason());
+      break;
+    case DtlsState::kNew:
+    case DtlsState::kHandshaking:
+      break;
+  }
+}
+
+void MediaTransport::on_datagram(std::span<const std::uint8_t> d) {
+  if (closed_ || failed_) return;
+  switch (classify_packet(d)) {
+    case PacketClass::kDtls:
+      if (!dtls_started_) {
+        if (d.size() <= sizeof(early_)) {
+          std::memcpy(early_, d.data(), d.size());
+          early_len_ = d.size();
+        }
+        return;
+      }
+      dtls_.handle_datagram(d, loop_.now());
+      after_dtls();
+      return;
+    case PacketClass::kRtp:
+    case PacketClass::kRtcp: {
+      if (!connected_ || d.size() > sizeof(rx_)) {
+        ++stats_.dropped_before_keys;
+        return;
+      }
+      const bool rtcp = classify_packet(d) == PacketClass::kRtcp;
+      std::memcpy(rx_, d.data(), d.size());
+      std::size_t len = d.size();
+      if (!(rtcp ? dtls_.unprotect_rtcp(rx_, len) : dtls_.unprotect_rtp(rx_, len))) {
+        ++stats_.unprotect_failures;  // forged, replayed or from an old session
+        return;
+      }
+      if (rtcp) {
+        ++stats_.rtcp_received;
+        if (cb_.on_rtcp) cb_.on_rtcp({rx_, len});
+      } else {
+        ++stats_.rtp_received;
+        if (cb_.on_rtp) cb_.on_rtp({rx_, len});
+      }
+      return;
+    }
+    case PacketClass::kStun:
+    case PacketClass::kUnknown:
+      return;  // libnice consumes STUN itself; anything else is noise
+  }
+}
+
+bool MediaTransport::send_protected(std::span<const std::uint8_t> plain, bool rtcp) {
+  if (!connected_ || failed_ || plain.size() > limits::kRtpPacketMax) return false;
+  std::memcpy(tx_, plain.data(), plain.size());
+  std::size_t len = plain.size();
+  if (!(rtcp ? dtls_.protect_rtcp(tx_, len) : dtls_.protect_rtp(tx_, len))) return false;
+  if (!ice_.send({tx_, len})) {
+    ++stats_.send_failures;
+    return false;
+  }
+  ++(rtcp ? stats_.rtcp_sent : stats_.rtp_sent);
+  return true;
+}
+
+bool MediaTransport::send_rtp(std::span<const std::uint8_t> rtp) { return send_protected(rtp, false); }
+bool MediaTransport::send_rtcp(std::span<const std::uint8_t> rtcp) { return send_protected(rtcp, true); }
+
+void MediaTransport::fail(std::string_view reason) {
+  if (failed_ || closed_) return;
+  failed_ = true;
+  connected_ = false;
+  loop_.cancel_timer(dtls_timer_);
+  DT_LOGE(kMod, "failed: %.*s", static_cast<int>(reason.size()), reason.data());
+  if (cb_.on_failed) cb_.on_failed(reason);
+}
+
+void MediaTransport::close() {
+  if (closed_) return;
+  loop_.cancel_timer(dtls_timer_);
+  if (dtls_started_) {
+    // Tell the peer (close_notify) while ICE can still carry it.
+    dtls_.close();
+    std::span<const std::uint8_t> d;
+    while (dtls_.poll_transmit(d)) ice_.send(d);
+  }
+  closed_ = true;
+  connected_ = false;
+  ice_.close();
+}
+
+}  // namespace dialtone::media
