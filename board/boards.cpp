@@ -1,0 +1,116 @@
+#include "board/board.hpp"
+#include "board/tone_plans.hpp"
+
+namespace dialtone::board {
+namespace {
+
+using hal::GpioLine;
+using hal::Key;
+using hal::KeyLine;
+using hal::LineBias;
+
+// --- sim: the simulated board of the tests and the lab ---------------------
+// 16 kHz (wideband, Opus's native rate, and a third of 48 kHz's work).
+// Audio defaults to the file backend with no files: a silent microphone and
+// a discarded earpiece, until the config's "audio" names real ones.
+constexpr BoardDescription kSim{
+    .name = "sim",
+    .summary = "simulated handset (control socket), WAV file audio",
+    .sample_rate = 16000,
+    .audio = {AudioBackend::kFile, "", ""},
+    .simulated_handset = true,
+    .gpio = {},
+    .hardware_ringer = false,
+    .tones = &kTonePlanUs,
+};
+
+constexpr BoardDescription kSimUk = [] {
+  BoardDescription b = kSim;
+  b.name = "sim-uk";
+  b.summary = "simulated handset, UK tones";
+  b.tones = &kTonePlanUk;
+  return b;
+}();
+
+// --- pi-handset: a Raspberry Pi in an old desk phone ------------------------
+// USB audio codec (48 kHz; "plughw" lets ALSA convert channels if the codec is
+// stereo-only). BCM line numbers on gpiochip0.
+//
+// Hook: a normally-open cradle microswitch between the line and ground, with
+// the pull-up enabled. The resting handset holds it closed (low), lifting it
+// opens it (high): off hook = high, so active_low = false. A normally-closed
+// switch wired the same way reads the other way round: set active_low = true.
+//
+// Keys: one push button per key between the line and ground, pull-ups on:
+// pressed = low, active_low = true.
+//
+// Ringer: the line drives the bell driver's enable input, active high.
+constexpr GpioLine key_line(int offset) { return GpioLine{offset, true, LineBias::kPullUp}; }
+
+constexpr KeyLine kPiKeys[] = {
+    {Key::k1, key_line(5)},   {Key::k2, key_line(6)},   {Key::k3, key_line(12)},
+    {Key::k4, key_line(13)},  {Key::k5, key_line(16)},  {Key::k6, key_line(19)},
+    {Key::k7, key_line(20)},  {Key::k8, key_line(21)},  {Key::k9, key_line(22)},
+    {Key::kStar, key_line(23)}, {Key::k0, key_line(24)}, {Key::kHash, key_line(25)},
+};
+
+constexpr BoardDescription kPiHandset{
+    .name = "pi-handset",
+    .summary = "Raspberry Pi, USB codec, hook + 12 keys + bell on gpiochip0",
+    .sample_rate = 48000,
+    .audio = {AudioBackend::kAlsa, "plughw:CARD=Device,DEV=0", "plughw:CARD=Device,DEV=0"},
+    .simulated_handset = false,
+    .gpio =
+        {
+            .chip = "gpiochip0",
+            .hook = {17, false, LineBias::kPullUp},
+            .keys = kPiKeys,
+            .ringer = {26, false, LineBias::kAsIs},
+            .debounce_ms = 25,
+        },
+    .hardware_ringer = true,
+    .tones = &kTonePlanUs,
+};
+
+constexpr BoardDescription kPiHandsetUk = [] {
+  BoardDescription b = kPiHandset;
+  b.name = "pi-handset-uk";
+  b.summary = "pi-handset with UK tones";
+  b.tones = &kTonePlanUk;
+  return b;
+}();
+
+constexpr const BoardDescription* kBoards[] = {&kSim, &kSimUk, &kPiHandset, &kPiHandsetUk};
+
+constexpr const hal::TonePlan* kTonePlans[] = {&kTonePlanUs, &kTonePlanUk};
+
+// The tables are checked where they are written.
+constexpr bool valid(const BoardDescription& b) {
+  if (b.sample_rate != 8000 && b.sample_rate != 16000 && b.sample_rate != 48000) return false;
+  if (!b.tones) return false;
+  if (!b.simulated_handset) {
+    if (!b.gpio.hook.fitted() || b.gpio.keys.size() > hal::HandsetDebounce::kMaxKeys) return false;
+    if (b.gpio.debounce_ms < 5 || b.gpio.debounce_ms > 100) return false;
+  }
+  if (b.hardware_ringer && (b.simulated_handset || !b.gpio.ringer.fitted())) return false;
+  return true;
+}
+static_assert(valid(kSim) && valid(kSimUk) && valid(kPiHandset) && valid(kPiHandsetUk));
+
+}  // namespace
+
+const BoardDescription* find_board(std::string_view name) {
+  for (const BoardDescription* b : kBoards)
+    if (b->name == name) return b;
+  return nullptr;
+}
+
+std::span<const BoardDescription* const> all_boards() { return kBoards; }
+
+const hal::TonePlan* find_tone_plan(std::string_view country) {
+  for (const hal::TonePlan* p : kTonePlans)
+    if (p->country == country) return p;
+  return nullptr;
+}
+
+}  // namespace dialtone::board
