@@ -1,0 +1,40 @@
+// The fixed set of connection objects, built at start-up. TLS slots get their
+// mbedTLS buffers once (TlsStream::setup); HTTP and WebSocket clients borrow a
+// stream per connection and give it back. Nothing is allocated afterwards.
+#pragma once
+#include <new>
+
+#include "firmware/core/event_loop.hpp"
+#include "firmware/core/limits.hpp"
+#include "protocol/tls/stream.hpp"
+#include "protocol/tls/tls_stream.hpp"
+
+namespace dialtone::protocol {
+
+class TransportPool {
+ public:
+  explicit TransportPool(EventLoop& loop);
+  ~TransportPool();
+  TransportPool(const TransportPool&) = delete;
+  TransportPool& operator=(const TransportPool&) = delete;
+
+  // tls == nullptr: plain TCP only (tests, loopback).
+  bool init(TlsContext* tls);
+  // nullptr (and a log line) when every slot of that kind is taken.
+  Stream* acquire(bool secure);
+  // Closes the stream; its slot is free again.
+  void release(Stream* s);
+  std::size_t available(bool secure) const;
+
+ private:
+  // Streams need the loop at construction, so they are built in place.
+  TlsStream& tls(std::size_t i) { return *std::launder(reinterpret_cast<TlsStream*>(tls_mem_[i])); }
+  TcpStream& tcp(std::size_t i) { return *std::launder(reinterpret_cast<TcpStream*>(tcp_mem_[i])); }
+  alignas(TlsStream) unsigned char tls_mem_[limits::kTlsStreamsMax][sizeof(TlsStream)];
+  alignas(TcpStream) unsigned char tcp_mem_[limits::kTcpStreamsMax][sizeof(TcpStream)];
+  bool tls_taken_[limits::kTlsStreamsMax] = {};
+  bool tcp_taken_[limits::kTcpStreamsMax] = {};
+  bool tls_ready_ = false;
+};
+
+}  // namespace dialtone::protocol
