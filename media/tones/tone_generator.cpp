@@ -30,18 +30,23 @@ inline float sine_q32(std::uint32_t phase) {
 
 }  // namespace
 
-void ToneGenerator::start(const ToneSpec& spec) {
+void ToneGenerator::start(const hal::ToneSpec& spec) {
   spec_ = spec;
   active_ = true;
   finished_ = false;
   for (std::size_t i = 0; i < 4; ++i) {
     phase_[i] = 0;
-    step_[i] = static_cast<std::uint32_t>(std::llround(static_cast<double>(spec.freqs_hz[i]) * 4294967296.0 / rate_));
+    const double f = i < spec.freq_count ? spec.freqs_hz[i] : 0.0;
+    step_[i] = static_cast<std::uint32_t>(std::llround(f * 4294967296.0 / rate_));
   }
-  amplitude_ = 32767.0f * std::pow(10.0f, spec.level_dbfs / 20.0f);
-  continuous_ = spec.cadence_ms[0] == 0;
+  amplitude_ = hal::dbm0_to_amplitude(spec.level_dbm0);
+  continuous_ = spec.cadence.continuous();
   segment_ = 0;
-  segment_left_ = continuous_ ? 0 : static_cast<std::uint64_t>(spec.cadence_ms[0]) * rate_ / 1000;
+  segment_left_ = continuous_ ? 0 : static_cast<std::uint64_t>(spec.cadence.segments_ms[0]) * rate_ / 1000;
+  if (!continuous_ && spec.cadence.period_ms() == 0) {  // all-zero cadence: nothing to play
+    active_ = false;
+    finished_ = true;
+  }
 }
 
 void ToneGenerator::mix_into(std::span<std::int16_t> out) {
@@ -50,15 +55,15 @@ void ToneGenerator::mix_into(std::span<std::int16_t> out) {
     if (!continuous_) {
       while (segment_left_ == 0) {
         ++segment_;
-        if (segment_ >= spec_.cadence_ms.size() || spec_.cadence_ms[segment_] == 0) {
-          if (!spec_.repeat) {
+        if (segment_ >= spec_.cadence.count) {
+          if (!spec_.cadence.repeat) {
             active_ = false;
             finished_ = true;
             return;
           }
           segment_ = 0;
         }
-        segment_left_ = static_cast<std::uint64_t>(spec_.cadence_ms[segment_]) * rate_ / 1000;
+        segment_left_ = static_cast<std::uint64_t>(spec_.cadence.segments_ms[segment_]) * rate_ / 1000;
       }
       --segment_left_;
     }

@@ -1,4 +1,4 @@
-// Synthesises a ToneSpec into 20 ms frames, sample-accurate across frames
+// Synthesises a hal::ToneSpec (the board's tone plan) into 20 ms frames, sample-accurate across frames
 // (the cadence and the phases carry over), with no allocation. The handset
 // mixes its output into the earpiece frame.
 #pragma once
@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <span>
 
-#include "media/tones/tone_spec.hpp"
+#include "hal/tone_plan.hpp"
 
 namespace dialtone::media {
 
@@ -15,7 +15,7 @@ class ToneGenerator {
   explicit ToneGenerator(std::uint32_t sample_rate = 8000) : rate_(sample_rate) {}
 
   void set_sample_rate(std::uint32_t rate) { rate_ = rate; }
-  void start(const ToneSpec& spec);
+  void start(const hal::ToneSpec& spec);
   void stop() { active_ = false; }
   bool active() const { return active_; }
   // True once a non-repeating cadence has played out.
@@ -25,7 +25,7 @@ class ToneGenerator {
   void mix_into(std::span<std::int16_t> out);
 
  private:
-  ToneSpec spec_{};
+  hal::ToneSpec spec_{};
   std::uint32_t rate_;
   bool active_ = false;
   bool finished_ = false;

@@ -18,7 +18,7 @@ std::vector<std::int16_t> render(ToneGenerator& g, std::size_t samples, std::siz
 
 TEST(ToneGenerator, DialToneHasBothFrequenciesAndNoOthers) {
   ToneGenerator g(8000);
-  ToneSpec dial{{350, 440, 0, 0}, -13.0f, {}, true};
+  hal::ToneSpec dial{{350, 440, 0, 0}, 2, -13.0f, {}};
   g.start(dial);
   auto x = render(g, 8000);
   EXPECT_TRUE(test::has_tone(x, 350, 8000, 0.3));
@@ -29,7 +29,7 @@ TEST(ToneGenerator, DialToneHasBothFrequenciesAndNoOthers) {
 
 TEST(ToneGenerator, CadenceIsSampleAccurateAcrossFrames) {
   ToneGenerator g(8000);
-  ToneSpec busy{{480, 620, 0, 0}, -16.0f, {500, 500}, true};
+  hal::ToneSpec busy{{480, 620, 0, 0}, 2, -16.0f, {{500, 500}, 2, true}};
   g.start(busy);
   auto x = render(g, 16000);  // two seconds
   std::span<const std::int16_t> s(x);
@@ -41,7 +41,7 @@ TEST(ToneGenerator, CadenceIsSampleAccurateAcrossFrames) {
 
 TEST(ToneGenerator, NonRepeatingToneFinishes) {
   ToneGenerator g(16000);
-  ToneSpec cw{{440, 0, 0, 0}, -16.0f, {300, 0}, false};
+  hal::ToneSpec cw{{440, 0, 0, 0}, 1, -16.0f, {{300}, 1, false}};
   g.start(cw);
   auto x = render(g, 16000, 320);
   EXPECT_TRUE(g.finished());
@@ -53,9 +53,9 @@ TEST(ToneGenerator, NonRepeatingToneFinishes) {
 
 TEST(ToneGenerator, LevelFollowsTheSpec) {
   ToneGenerator g(48000);
-  g.start(ToneSpec{{1000, 0, 0, 0}, -6.0f, {}, true});
+  g.start(hal::ToneSpec{{1000, 0, 0, 0}, 1, -6.0f, {}});
   auto loud = render(g, 48000, 960);
-  g.start(ToneSpec{{1000, 0, 0, 0}, -26.0f, {}, true});
+  g.start(hal::ToneSpec{{1000, 0, 0, 0}, 1, -26.0f, {}});
   auto quiet = render(g, 48000, 960);
   EXPECT_NEAR(test::rms(loud) / test::rms(quiet), 10.0, 0.2);
 }

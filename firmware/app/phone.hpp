@@ -1,0 +1,64 @@
+// The telephone: glue between the board's hardware, the handset state
+// machine, the tone player, the control socket and (when there is one) the
+// line. Everything runs on the one event loop.
+#pragma once
+#include <cstdint>
+#include <string_view>
+
+#include "firmware/app/tone_player.hpp"
+#include "firmware/control/control_server.hpp"
+#include "firmware/core/event_loop.hpp"
+#include "firmware/core/fixed_vector.hpp"
+#include "firmware/handset/handset.hpp"
+#include "firmware/line/line.hpp"
+#include "hal/audio_device.hpp"
+#include "hal/input.hpp"
+#include "hal/tone_plan.hpp"
+
+namespace dialtone::app {
+
+struct PhoneHardware {
+  hal::AudioDevice& audio;
+  hal::InputDevice* input;   // nullptr: no physical hook/keys (simulated board)
+  hal::Ringer* ringer;       // nullptr: ring into the earpiece instead
+  const hal::TonePlan& tones;
+};
+
+class Phone : public control::CommandHandler {
+ public:
+  Phone(EventLoop& loop, PhoneHardware hw);
+
+  // Starts audio, inputs and the control socket at <state_dir>/control.sock.
+  bool start(const char* control_socket_path);
+  void stop();
+
+  // Input events, from GPIO or from the control socket alike.
+  void hook(bool off_hook);
+  void key(hal::Key key);
+
+  void on_command(std::string_view cmd, const cJSON* request, control::Reply& reply) override;
+
+  const handset::Handset& handset() const { return handset_; }
+
+ private:
+  void on_audio_frame(std::span<const std::int16_t> captured, std::span<std::int16_t> playback);
+  void after_handset_input();
+  void run_actions();
+  void arm_handset_timer();
+  void set_error(std::string_view msg);
+  void emit_line_event();
+  void write_status(JsonWriter& w);
+  bool need_line(control::Reply& reply);
+
+  EventLoop& loop_;
+  PhoneHardware hw_;
+  handset::Handset handset_;
+  TonePlayer tones_;
+  control::ControlServer control_;
+  TimerId handset_timer_;
+  line::LineState line_state_ = line::LineState::kUnlinked;
+  FixedString<192> last_error_;
+  FixedString<32> msisdn_;
+};
+
+}  // namespace dialtone::app

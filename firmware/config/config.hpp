@@ -1,0 +1,74 @@
+// The agent's configuration (spec/device-control.md), read once at start-up
+// into fixed storage. A malformed file is refused with the offending key and
+// the reason, so a person fixing it knows exactly where to look.
+#pragma once
+#include <cstdint>
+#include <string_view>
+
+#include "firmware/core/fixed_vector.hpp"
+#include "firmware/core/limits.hpp"
+
+namespace dialtone::config {
+
+using Path = FixedString<limits::kPathMax>;
+using Url = FixedString<limits::kUrlMax>;
+using ShortText = FixedString<128>;
+
+struct YnaConfig {
+  bool present = false;
+  Url auth_url, api_url, call_url, redirect_uri;
+  ShortText client_id;
+  FixedString<256> client_secret;
+  Path pop_key_file;
+  Path ca_file;  // empty: the system bundle
+  int ping_interval_s = 30;
+  int pong_timeout_s = 10;
+};
+
+struct TurnServer {
+  Url url;
+  ShortText username;
+  ShortText credential;
+};
+
+struct IceConfig {
+  FixedVector<Url, 4> stun;
+  FixedVector<TurnServer, 4> turn;
+  bool host_addresses_set = false;  // absent: every non-loopback interface
+  FixedVector<FixedString<64>, 8> host_addresses;
+};
+
+enum class AudioBackend { kFile, kAlsa };
+
+struct AudioConfig {
+  AudioBackend backend = AudioBackend::kFile;
+  Path capture;   // WAV path or ALSA device name
+  Path playback;  // WAV path or ALSA device name
+};
+
+struct WebConfig {
+  FixedString<64> host{"127.0.0.1"};
+  std::uint16_t port = 8080;
+};
+
+struct Config {
+  ShortText board;
+  Path state_dir;
+  YnaConfig yna;
+  IceConfig ice;
+  AudioConfig audio;
+  WebConfig web;
+  ShortText log_level{"info"};
+};
+
+struct ConfigError {
+  FixedString<64> key;        // dotted path, e.g. "yna.ping_interval_s"
+  FixedString<192> message;   // what is wrong with it
+};
+
+// Parses the JSON text. On failure returns false and fills `err`.
+bool parse_config(std::string_view json, Config& out, ConfigError& err);
+// Reads and parses a file; a missing or unreadable file is an error with key "".
+bool load_config(const char* path, Config& out, ConfigError& err);
+
+}  // namespace dialtone::config

@@ -1,0 +1,191 @@
+#include "firmware/control/control_server.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "firmware/core/log.hpp"
+
+namespace dialtone::control {
+
+ControlServer::~ControlServer() { stop(); }
+
+bool ControlServer::start(const char* path) {
+  sockaddr_un addr{};
+  if (std::strlen(path) >= sizeof addr.sun_path) {
+    DT_LOGE("control", "socket path too long (%zu bytes max): %s", sizeof addr.sun_path - 1, path);
+    return false;
+  }
+  addr.sun_family = AF_UNIX;
+  std::strcpy(addr.sun_path, path);
+  listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (listen_fd_ < 0) {
+    DT_LOGE("control", "socket: %s", std::strerror(errno));
+    return false;
+  }
+  ::unlink(path);  // a socket left by a previous run that died
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || ::chmod(path, 0660) < 0 ||
+      ::listen(listen_fd_, 8) < 0) {
+    DT_LOGE("control", "cannot listen on %s: %s", path, std::strerror(errno));
+    ::close(listen_fd_);
+    listen_fd_ = -1;
+    return false;
+  }
+  path_.assign(path);
+  if (!loop_.add_fd(listen_fd_, POLLIN, [this](short) { on_accept(); })) return false;
+  DT_LOGI("control", "listening on %s", path);
+  return true;
+}
+
+void ControlServer::stop() {
+  for (Client& c : clients_)
+    if (c.fd >= 0) drop(c, nullptr);
+  if (listen_fd_ >= 0) {
+    loop_.remove_fd(listen_fd_);
+    ::close(listen_fd_);
+    ::unlink(path_.c_str());
+    listen_fd_ = -1;
+  }
+}
+
+std::size_t ControlServer::clients() const {
+  std::size_t n = 0;
+  for (const Client& c : clients_) n += c.fd >= 0;
+  return n;
+}
+
+void ControlServer::on_accept() {
+  for (;;) {
+    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    Client* slot = nullptr;
+    for (Client& c : clients_)
+      if (c.fd < 0) { slot = &c; break; }
+    if (!slot) {
+      static const char kBusy[] =
+          "{\"ok\":false,\"error\":{\"code\":\"busy\",\"message\":\"too many control connections\"}}\n";
+      (void)!::write(fd, kBusy, sizeof kBusy - 1);
+      ::close(fd);
+      DT_LOGW("control", "refused a connection: all %zu slots in use", limits::kControlClientsMax);
+      continue;
+    }
+    slot->fd = fd;
+    slot->subscribed = false;
+    slot->discarding = false;
+    slot->in_len = 0;
+    slot->out.clear();
+    Client* c = slot;
+    if (!loop_.add_fd(fd, POLLIN, [this, c](short rev) { on_client(*c, rev); })) {
+      ::close(fd);
+      slot->fd = -1;
+    }
+  }
+}
+
+void ControlServer::drop(Client& c, const char* why) {
+  if (why) DT_LOGW("control", "closing connection: %s", why);
+  loop_.remove_fd(c.fd);
+  ::close(c.fd);
+  c.fd = -1;
+  c.subscribed = false;
+}
+
+void ControlServer::on_client(Client& c, short revents) {
+  if (revents & POLLOUT) flush(c);
+  if (c.fd < 0) return;
+  if (!(revents & (POLLIN | POLLHUP | POLLERR))) return;
+  char buf[1024];
+  ssize_t n = ::read(c.fd, buf, sizeof buf);
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+    drop(c, nullptr);
+    return;
+  }
+  if (n < 0) return;
+  for (ssize_t i = 0; i < n && c.fd >= 0; ++i) {
+    char ch = buf[i];
+    if (ch == '\n') {
+      if (c.discarding) {
+        c.discarding = false;
+      } else {
+        std::string_view line(c.in, c.in_len);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (!line.empty()) handle_line(c, line);
+      }
+      c.in_len = 0;
+      continue;
+    }
+    if (c.discarding) continue;
+    if (c.in_len == sizeof c.in) {
+      // Over-long: answer once, skip to the end of this line, stay connected.
+      queue(c, "{\"ok\":false,\"error\":{\"code\":\"line_too_long\",\"message\":\"requests are at most 4096 bytes\"}}");
+      c.discarding = true;
+      c.in_len = 0;
+      continue;
+    }
+    c.in[c.in_len++] = ch;
+  }
+}
+
+void ControlServer::handle_line(Client& c, std::string_view line) {
+  char out[limits::kControlOutMax / 2];
+  Reply reply(out);
+  {
+    JsonDocument doc(line);
+    const cJSON* root = doc.root();
+    if (!doc.ok() || !cJSON_IsObject(root)) {
+      reply.error("malformed", "request must be one JSON object per line");
+    } else if (auto cmd = json_string(root, "cmd"); !cmd) {
+      reply.error("malformed", "request needs a string \"cmd\"");
+    } else if (*cmd == "subscribe") {
+      c.subscribed = true;
+      reply.ok().end_object();
+    } else {
+      handler_.on_command(*cmd, root, reply);
+      if (!reply.answered()) reply.error("internal", "command produced no reply");
+    }
+  }
+  if (!reply.writer().ok()) {
+    Reply small(out);
+    small.error("internal", "reply too large");
+    queue(c, small.writer().view());
+    return;
+  }
+  queue(c, reply.writer().view());
+}
+
+void ControlServer::queue(Client& c, std::string_view line) {
+  if (c.fd < 0) return;
+  if (c.out.space() < line.size() + 1) {
+    drop(c, "client is not reading; its queue is full");
+    return;
+  }
+  c.out.write(line);
+  c.out.write(std::string_view("\n"));
+  flush(c);
+}
+
+void ControlServer::flush(Client& c) {
+  while (c.fd >= 0 && !c.out.empty()) {
+    auto chunk = c.out.front();
+    ssize_t n = ::send(c.fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      drop(c, nullptr);
+      return;
+    }
+    c.out.consume(static_cast<std::size_t>(n));
+  }
+  if (c.fd >= 0) loop_.set_fd_events(c.fd, c.out.empty() ? POLLIN : (POLLIN | POLLOUT));
+}
+
+void ControlServer::broadcast(std::string_view json) {
+  for (Client& c : clients_)
+    if (c.fd >= 0 && c.subscribed) queue(c, json);
+}
+
+}  // namespace dialtone::control

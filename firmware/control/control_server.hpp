@@ -1,0 +1,88 @@
+// The control socket of spec/device-control.md: a UNIX stream socket where
+// each request and reply is one line of JSON (at most 4 KiB). Subscribed
+// connections also receive events. A malformed, over-long or unknown request
+// gets an error reply and the connection stays usable.
+//
+// Fixed memory: kControlClientsMax connections, each with a line buffer and
+// a bounded output queue. A client that stops reading until its queue is
+// full is disconnected (logged) rather than allowed to stall the phone.
+#pragma once
+#include <cjson/cJSON.h>
+
+#include <span>
+#include <string_view>
+
+#include "firmware/core/event_loop.hpp"
+#include "firmware/core/fixed_vector.hpp"
+#include "firmware/core/json.hpp"
+#include "firmware/core/limits.hpp"
+
+namespace dialtone::control {
+
+// The reply being built for one request. Handlers call ok() (then add fields
+// through writer()) or error().
+class Reply {
+ public:
+  explicit Reply(std::span<char> buf) : w_(buf) {}
+  JsonWriter& ok() {
+    w_.begin_object().boolean("ok", true);
+    answered_ = true;
+    return w_;
+  }
+  void error(std::string_view code, std::string_view message) {
+    w_.begin_object().boolean("ok", false).begin_object("error").string("code", code).string("message", message).end_object().end_object();
+    answered_ = true;
+  }
+  bool answered() const { return answered_; }
+  JsonWriter& writer() { return w_; }
+
+ private:
+  JsonWriter w_;
+  bool answered_ = false;
+};
+
+class CommandHandler {
+ public:
+  virtual ~CommandHandler() = default;
+  // `request` is the parsed JSON object; `cmd` its "cmd" string.
+  virtual void on_command(std::string_view cmd, const cJSON* request, Reply& reply) = 0;
+};
+
+class ControlServer {
+ public:
+  ControlServer(EventLoop& loop, CommandHandler& handler) : loop_(loop), handler_(handler) {}
+  ~ControlServer();
+
+  // Binds <path> (replacing a stale socket), mode 0660.
+  bool start(const char* path);
+  void stop();
+
+  // Sends one event line to every subscribed connection.
+  void broadcast(std::string_view json);
+  std::size_t clients() const;
+
+ private:
+  struct Client {
+    int fd = -1;
+    bool subscribed = false;
+    bool discarding = false;  // skipping the rest of an over-long line
+    std::size_t in_len = 0;
+    char in[limits::kControlLineMax];
+    ByteRing<limits::kControlOutMax> out;
+  };
+
+  void on_accept();
+  void on_client(Client& c, short revents);
+  void handle_line(Client& c, std::string_view line);
+  void queue(Client& c, std::string_view line);
+  void flush(Client& c);
+  void drop(Client& c, const char* why);
+
+  EventLoop& loop_;
+  CommandHandler& handler_;
+  int listen_fd_ = -1;
+  FixedString<limits::kPathMax> path_;
+  Client clients_[limits::kControlClientsMax];
+};
+
+}  // namespace dialtone::control

@@ -1,0 +1,128 @@
+#include "firmware/handset/handset.hpp"
+
+namespace dialtone::handset {
+
+const char* tone_name(Tone t) {
+  switch (t) {
+    case Tone::kNone: return "none";
+    case Tone::kDial: return "dial";
+    case Tone::kReorder: return "reorder";
+    case Tone::kOffHookWarning: return "offhook_warning";
+    case Tone::kBusy: return "busy";
+    case Tone::kRingback: return "ringback";
+    case Tone::kRing: return "ring";
+    case Tone::kCallWaiting: return "call_waiting";
+    case Tone::kNoLineAnnouncement: return "no_line";
+  }
+  return "?";
+}
+
+const char* phase_name(Phase p) {
+  switch (p) {
+    case Phase::kOnHook: return "on_hook";
+    case Phase::kDialTone: return "dial_tone";
+    case Phase::kCollecting: return "collecting";
+    case Phase::kPermanentSignal: return "permanent_signal";
+    case Phase::kOffHookWarning: return "offhook_warning";
+    case Phase::kLineTone: return "line";
+    case Phase::kRinging: return "ringing";
+  }
+  return "?";
+}
+
+void Handset::enter(Phase p, Tone t, TimeMs deadline) {
+  phase_ = p;
+  tone_ = t;
+  deadline_ = deadline;
+}
+
+void Handset::hook(bool off_hook, TimeMs now) {
+  if (off_hook == off_hook_) return;  // switch bounce that got through: no change
+  off_hook_ = off_hook;
+  if (off_hook) {
+    if (phase_ == Phase::kRinging) {
+      enter(Phase::kLineTone, Tone::kNone, -1);
+      actions_.push_back(Action{ActionKind::kAnswer, {}, 0});
+      return;
+    }
+    digits_.clear();
+    enter(Phase::kDialTone, Tone::kDial, now + timings_.first_digit_ms);
+    return;
+  }
+  // On-hook stops everything; the line hears about it if it had a call.
+  if (phase_ == Phase::kLineTone && in_call_) actions_.push_back(Action{ActionKind::kHangUp, {}, 0});
+  digits_.clear();
+  enter(Phase::kOnHook, Tone::kNone, -1);
+}
+
+void Handset::key(hal::Key key, TimeMs now) {
+  if (!off_hook_) return;
+  char c = hal::key_to_char(key);
+  switch (phase_) {
+    case Phase::kDialTone:
+    case Phase::kCollecting:
+      if (key == hal::Key::kFlash || key == hal::Key::kHold) return;
+      if (key == hal::Key::kHash && !digits_.empty()) {
+        complete_number();
+        return;
+      }
+      if (key == hal::Key::kHash) return;  // '#' alone dials nothing
+      if (!digits_.push_back(c)) {
+        complete_number();  // longer than any number: dial what we have
+        return;
+      }
+      enter(Phase::kCollecting, Tone::kNone, now + timings_.interdigit_ms);
+      return;
+    case Phase::kLineTone:
+      if (!in_call_) return;
+      if (key == hal::Key::kFlash) actions_.push_back(Action{ActionKind::kFlash, {}, 0});
+      else if (key == hal::Key::kHold) actions_.push_back(Action{ActionKind::kHold, {}, 0});
+      else actions_.push_back(Action{ActionKind::kSendDigit, {}, c});
+      return;
+    case Phase::kOnHook:
+    case Phase::kPermanentSignal:
+    case Phase::kOffHookWarning:
+    case Phase::kRinging:
+      return;
+  }
+}
+
+void Handset::complete_number() {
+  Action a{ActionKind::kPlaceCall, {}, 0};
+  a.number.assign(digits_.view());
+  actions_.push_back(a);
+  enter(Phase::kLineTone, Tone::kNone, -1);
+}
+
+void Handset::call_refused(TimeMs now) {
+  if (!off_hook_) return;
+  enter(Phase::kPermanentSignal, Tone::kNoLineAnnouncement, now + timings_.reorder_ms);
+}
+
+void Handset::ring(bool on) {
+  if (on && !off_hook_) enter(Phase::kRinging, Tone::kRing, -1);
+  else if (!on && phase_ == Phase::kRinging) enter(Phase::kOnHook, Tone::kNone, -1);
+}
+
+void Handset::tick(TimeMs now) {
+  if (deadline_ < 0 || now < deadline_) return;
+  switch (phase_) {
+    case Phase::kDialTone:
+      enter(Phase::kPermanentSignal, Tone::kReorder, now + timings_.reorder_ms);
+      return;
+    case Phase::kCollecting:
+      complete_number();
+      return;
+    case Phase::kPermanentSignal:
+      enter(Phase::kOffHookWarning, Tone::kOffHookWarning, -1);
+      return;
+    case Phase::kOnHook:
+    case Phase::kOffHookWarning:
+    case Phase::kLineTone:
+    case Phase::kRinging:
+      deadline_ = -1;
+      return;
+  }
+}
+
+}  // namespace dialtone::handset

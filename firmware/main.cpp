@@ -1,0 +1,136 @@
+// dialtoned: the Dialtone agent. Reads its configuration, builds the board's
+// hardware layer, and runs the phone on one event loop until SIGTERM/SIGINT.
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "board/board.hpp"
+#include "board/hal_factory.hpp"
+#include "firmware/app/phone.hpp"
+#include "firmware/config/config.hpp"
+#include "firmware/core/event_loop.hpp"
+#include "firmware/core/log.hpp"
+
+#ifndef DIALTONE_VERSION
+#define DIALTONE_VERSION "dev"
+#endif
+
+namespace {
+
+using namespace dialtone;
+
+int usage(FILE* out) {
+  std::fprintf(out,
+               "usage: dialtoned --config FILE\n"
+               "       dialtoned --version\n"
+               "Runs the Dialtone telephone agent. FILE is the JSON configuration of\n"
+               "spec/device-control.md.\n");
+  return out == stdout ? 0 : 2;
+}
+
+LogLevel parse_level(std::string_view s) {
+  if (s == "debug") return LogLevel::kDebug;
+  if (s == "warn") return LogLevel::kWarn;
+  if (s == "error") return LogLevel::kError;
+  return LogLevel::kInfo;
+}
+
+bool make_state_dir(const char* path) {
+  if (::mkdir(path, 0700) == 0 || errno == EEXIST) {
+    struct stat st{};
+    if (::stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return true;
+    errno = ENOTDIR;
+  }
+  std::fprintf(stderr, "dialtoned: state_dir %s: %s\n", path, std::strerror(errno));
+  return false;
+}
+
+// The configuration is large-ish fixed storage: keep it out of main's stack.
+config::Config g_config;
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* config_path = nullptr;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--version") == 0) {
+      std::printf("dialtoned %s\n", DIALTONE_VERSION);
+      return 0;
+    }
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) return usage(stdout);
+    if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+      config_path = argv[++i];
+      continue;
+    }
+    std::fprintf(stderr, "dialtoned: unknown argument %s\n", argv[i]);
+    return usage(stderr);
+  }
+  if (!config_path) return usage(stderr);
+
+  config::ConfigError err;
+  if (!config::load_config(config_path, g_config, err)) {
+    if (err.key.empty()) std::fprintf(stderr, "dialtoned: %s: %s\n", config_path, err.message.c_str());
+    else std::fprintf(stderr, "dialtoned: %s: key \"%s\" %s\n", config_path, err.key.c_str(), err.message.c_str());
+    return 1;
+  }
+  log_set_level(parse_level(g_config.log_level));
+
+  const board::BoardDescription* desc = board::find_board(g_config.board);
+  if (!desc) {
+    char known[256] = "";
+    for (const board::BoardDescription* b : board::all_boards()) {
+      if (known[0]) std::strncat(known, ", ", sizeof known - std::strlen(known) - 1);
+      std::strncat(known, b->name.data(), sizeof known - std::strlen(known) - 1);
+    }
+    std::fprintf(stderr, "dialtoned: %s: key \"board\": unknown board \"%s\" (known: %s)\n", config_path,
+                 g_config.board.c_str(), known);
+    return 1;
+  }
+  if (!make_state_dir(g_config.state_dir.c_str())) return 1;
+
+  // Signals arrive as a descriptor on the loop, never as asynchronous handlers.
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  int sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+
+  static EventLoop loop;
+  static board::BoardHal hal;
+  board::AudioConfig audio;
+  audio.backend = g_config.audio.backend == config::AudioBackend::kAlsa ? board::AudioBackend::kAlsa
+                                                                         : board::AudioBackend::kFile;
+  audio.capture = g_config.audio.capture;
+  audio.playback = g_config.audio.playback;
+  board::ConfigError hal_error;
+  if (!hal.build(*desc, audio, hal_error)) {
+    std::fprintf(stderr, "dialtoned: board %s: %s\n", desc->name.data(), hal_error.c_str());
+    return 1;
+  }
+  // A board without a bell rings into the earpiece (the phone plays the ring tone).
+  hal::Ringer* ringer = hal.sim_ringer() ? nullptr : &hal.ringer();
+  static app::Phone phone(loop, app::PhoneHardware{hal.audio(), &hal.input(), ringer, *desc->tones});
+  char sock_path[limits::kPathMax + 32];
+  std::snprintf(sock_path, sizeof sock_path, "%s/control.sock", g_config.state_dir.c_str());
+
+  loop.add_fd(sig_fd, POLLIN, [](short) {
+    DT_LOGI("main", "stopping on signal");
+    loop.stop();
+  });
+  if (!phone.start(sock_path)) {
+    DT_LOGE("main", "start-up failed; see the messages above");
+    return 1;
+  }
+  DT_LOGI("main", "dialtoned %s running on board %s", DIALTONE_VERSION, desc->name.data());
+  loop.run();
+  phone.stop();
+  ::close(sig_fd);
+  return 0;
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs every Debian package Dialtone needs (idempotent) and builds it.
+#   scripts/setup.sh [--sanitize] [--build-dir DIR]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+build_dir="$here/build"
+sanitize=OFF
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --sanitize) sanitize=ON; build_dir="$here/build-sanitize" ;;
+    --build-dir) build_dir="$2"; shift ;;
+    *) echo "setup.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+packages=(
+  build-essential cmake pkg-config git
+  libmbedtls-dev libsrtp2-dev libnice-dev libglib2.0-dev libopus-dev libcjson-dev
+  libasound2-dev libgpiod-dev libspeexdsp-dev libhttp-parser-dev libwslay-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-aiohttp python3-aiortc python3-jwt python3-cryptography python3-numpy
+  coturn openssl iproute2 util-linux
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# coturn's package starts a system service on some setups; tests run their own.
+systemctl disable --now coturn >/dev/null 2>&1 || true
+
+cmake -S "$here" -B "$build_dir" -DDIALTONE_SANITIZE="$sanitize" >/dev/null
+cmake --build "$build_dir" -j"$(nproc)"
+echo "setup: built in $build_dir"
