@@ -87,7 +87,8 @@ constexpr const hal::TonePlan* kTonePlans[] = {&kTonePlanUs, &kTonePlanUk};
 // The tables are checked where they are written.
 constexpr bool valid(const BoardDescription& b) {
   if (b.sample_rate != 8000 && b.sample_rate != 16000 && b.sample_rate != 48000) return false;
-  if (!b.tones) return false;
+  // (b.tones is checked by the unit tests: comparing the address of an
+  // inline variable with null is not a constant expression under ASan.)
   if (!b.simulated_handset) {
     if (!b.gpio.hook.fitted() || b.gpio.keys.size() > hal::HandsetDebounce::kMaxKeys) return false;
     if (b.gpio.debounce_ms < 5 || b.gpio.debounce_ms > 100) return false;

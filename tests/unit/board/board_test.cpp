@@ -15,6 +15,7 @@ TEST(Boards, FoundByNameAndNamesAreUnique) {
   for (const BoardDescription* b : all_boards()) {
     EXPECT_TRUE(names.insert(std::string(b->name)).second) << b->name;
     EXPECT_EQ(find_board(b->name), b);
+    EXPECT_NE(b->tones, nullptr) << b->name;
   }
   for (const char* n : {"sim", "sim-uk", "pi-handset", "pi-handset-uk"}) EXPECT_NE(find_board(n), nullptr) << n;
   EXPECT_EQ(find_board(""), nullptr);

@@ -37,7 +37,28 @@ class AlsaFiles : public ::testing::Test {
          "  file \"" << out_ << "\"\n"
          "  format \"raw\"\n"
          "}\n"
-         "pcm.null { type null }\n";
+         "pcm.null { type null }\n"
+         // A stereo-only device, like many USB codecs: `multi` insists on
+         // exactly its two bound channels.
+         "pcm.stereo_only {\n"
+         "  type multi\n"
+         "  slaves.a { pcm { type null } channels 2 }\n"
+         "  bindings.0 { slave a channel 0 }\n"
+         "  bindings.1 { slave a channel 1 }\n"
+         "}\n"
+         "pcm.dialtone_cap2 {\n"
+         "  type file\n"
+         "  slave.pcm stereo_only\n"
+         "  file \"/dev/null\"\n"
+         "  infile \"" << in_ << "\"\n"
+         "  format \"raw\"\n"
+         "}\n"
+         "pcm.dialtone_play2 {\n"
+         "  type file\n"
+         "  slave.pcm stereo_only\n"
+         "  file \"" << out_ << "\"\n"
+         "  format \"raw\"\n"
+         "}\n";
     c.close();
     ::setenv("ALSA_CONFIG_PATH", conf_.c_str(), 1);
   }
@@ -95,6 +116,47 @@ TEST_F(AlsaFiles, FramesFlowBothWays) {
     for (std::size_t s = 0; s < kFrame; ++s)
       ASSERT_EQ(played[(f + 2) * kFrame + s], static_cast<std::int16_t>(1000 + f)) << f << ":" << s;
   EXPECT_EQ(audio.playback_dropped(), 0u);
+}
+
+TEST_F(AlsaFiles, StereoOnlyDeviceIsDownmixedAndUpmixed) {
+  constexpr std::uint32_t kRate = 8000;
+  constexpr std::size_t kFrame = 160;
+  constexpr std::size_t kFrames = 10;
+  // Interleaved L/R: left = 2n, right = 2n + 1000 -> mono average n*2 + 500.
+  std::vector<std::int16_t> in(kFrame * kFrames * 2);
+  for (std::size_t n = 0; n < kFrame * kFrames; ++n) {
+    in[2 * n] = static_cast<std::int16_t>(2 * n);
+    in[2 * n + 1] = static_cast<std::int16_t>(2 * n + 1000);
+  }
+  {
+    std::ofstream f(in_, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(in.data()), static_cast<std::streamsize>(in.size() * 2));
+  }
+  EventLoop loop;
+  AlsaAudio audio(kRate, "dialtone_cap2", "dialtone_play2");
+  std::vector<std::int16_t> heard;
+  std::size_t frames = 0;
+  ASSERT_TRUE(audio.start(loop, [&](std::span<const std::int16_t> cap, std::span<std::int16_t> pb) {
+    heard.insert(heard.end(), cap.begin(), cap.end());
+    for (std::size_t i = 0; i < pb.size(); ++i) pb[i] = static_cast<std::int16_t>(frames * 1000 + i);
+    ++frames;
+  }));
+  const TimeMs guard = monotonic_ms() + 20000;
+  while (frames < kFrames && monotonic_ms() < guard) loop.run_once(100);
+  audio.stop();
+  ASSERT_GE(frames, kFrames);
+  for (std::size_t n = 0; n < kFrame * kFrames; ++n)
+    ASSERT_EQ(heard[n], static_cast<std::int16_t>(2 * n + 500)) << n;
+  auto bytes = test::read_file(out_);
+  std::vector<std::int16_t> played(bytes.size() / 2);
+  std::memcpy(played.data(), bytes.data(), played.size() * 2);
+  ASSERT_GE(played.size(), (kFrames + 2) * kFrame * 2);
+  for (std::size_t f = 0; f < kFrames; ++f)
+    for (std::size_t i = 0; i < kFrame; ++i) {
+      const std::size_t at = ((f + 2) * kFrame + i) * 2;  // after two frames of priming
+      ASSERT_EQ(played[at], static_cast<std::int16_t>(f * 1000 + i)) << f << ":" << i;
+      ASSERT_EQ(played[at + 1], played[at]) << "both channels carry the earpiece";
+    }
 }
 
 TEST_F(AlsaFiles, UnknownDeviceFailsToStart) {
