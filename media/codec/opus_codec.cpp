@@ -1,0 +1,65 @@
+#include "media/codec/opus_codec.hpp"
+
+#include <opus.h>
+
+namespace dialtone::media {
+namespace {
+constexpr int kRate = 48000;
+constexpr int kChannels = 1;
+constexpr int kFrame = kRate * static_cast<int>(limits::kFrameMs) / 1000;  // 960
+}  // namespace
+
+bool OpusCodec::init(const OpusConfig& c) {
+  ready_ = false;
+  if (static_cast<std::size_t>(opus_encoder_get_size(kChannels)) > sizeof enc_mem_) return false;
+  if (static_cast<std::size_t>(opus_decoder_get_size(kChannels)) > sizeof dec_mem_) return false;
+  if (opus_encoder_init(enc(), kRate, kChannels, OPUS_APPLICATION_VOIP) != OPUS_OK) return false;
+  if (opus_decoder_init(dec(), kRate, kChannels) != OPUS_OK) return false;
+  OpusEncoder* e = enc();
+  if (opus_encoder_ctl(e, OPUS_SET_BITRATE(c.bitrate)) != OPUS_OK ||
+      opus_encoder_ctl(e, OPUS_SET_COMPLEXITY(c.complexity)) != OPUS_OK ||
+      opus_encoder_ctl(e, OPUS_SET_INBAND_FEC(c.fec ? 1 : 0)) != OPUS_OK ||
+      opus_encoder_ctl(e, OPUS_SET_PACKET_LOSS_PERC(c.expected_loss_percent)) != OPUS_OK ||
+      opus_encoder_ctl(e, OPUS_SET_DTX(c.dtx ? 1 : 0)) != OPUS_OK ||
+      opus_encoder_ctl(e, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE)) != OPUS_OK)
+    return false;
+  ready_ = true;
+  return true;
+}
+
+int OpusCodec::encode(std::span<const std::int16_t> pcm, std::span<std::uint8_t> payload) {
+  if (!ready_ || pcm.size() < static_cast<std::size_t>(kFrame)) return -1;
+  std::size_t max = payload.size() < limits::kCodecPayloadMax ? payload.size() : limits::kCodecPayloadMax;
+  int n = opus_encode(enc(), pcm.data(), kFrame, payload.data(), static_cast<opus_int32>(max));
+  return n < 0 ? -1 : n;
+}
+
+int OpusCodec::decode(std::span<const std::uint8_t> payload, std::span<std::int16_t> pcm) {
+  if (!ready_ || payload.empty()) return -1;
+  int n = opus_decode(dec(), payload.data(), static_cast<opus_int32>(payload.size()), pcm.data(),
+                      static_cast<int>(pcm.size()), 0);
+  return n < 0 ? -1 : n;
+}
+
+int OpusCodec::decode_lost(std::span<std::int16_t> pcm) {
+  if (!ready_ || pcm.size() < static_cast<std::size_t>(kFrame)) return -1;
+  int n = opus_decode(dec(), nullptr, 0, pcm.data(), kFrame, 0);
+  return n < 0 ? -1 : n;
+}
+
+int OpusCodec::decode_fec(std::span<const std::uint8_t> next_payload, std::span<std::int16_t> pcm) {
+  if (!ready_ || next_payload.empty() || pcm.size() < static_cast<std::size_t>(kFrame)) return -1;
+  // decode_fec=1 with exactly the lost duration: libopus returns the LBRR
+  // copy if the packet has one and conceals otherwise.
+  int n = opus_decode(dec(), next_payload.data(), static_cast<opus_int32>(next_payload.size()), pcm.data(), kFrame,
+                      1);
+  return n < 0 ? -1 : n;
+}
+
+void OpusCodec::reset() {
+  if (!ready_) return;
+  opus_encoder_ctl(enc(), OPUS_RESET_STATE);
+  opus_decoder_ctl(dec(), OPUS_RESET_STATE);
+}
+
+}  // namespace dialtone::media
