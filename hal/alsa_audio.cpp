@@ -111,6 +111,7 @@ bool AlsaAudio::start(EventLoop& loop, FrameHandler handler) {
   loop_ = &loop;
   handler_ = std::move(handler);
   frames_ = xruns_ = playback_dropped_ = 0;
+  playback_dead_ = false;
   for (int i = 0; i < npfds_; ++i) {
     const int fd = pfds_[i].fd;
     if (!loop.add_fd(fd, pfds_[i].events, [this, fd](short revents) { on_capture_ready(fd, revents); })) {
@@ -129,6 +130,15 @@ bool AlsaAudio::start(EventLoop& loop, FrameHandler handler) {
 }
 
 void AlsaAudio::stop() { close_all(); }
+
+void AlsaAudio::detach(const char* why) {
+  // The frame clock stops (an unplugged USB codec): take the descriptors off
+  // the loop so a dead PCM cannot spin it. stop()/start() may try again.
+  DT_LOGE("audio", "alsa %s: %s: audio stopped", capture_name_.c_str(), why);
+  if (loop_)
+    for (int i = 0; i < npfds_; ++i) loop_->remove_fd(pfds_[i].fd);
+  npfds_ = 0;
+}
 
 void AlsaAudio::close_all() {
   if (loop_)
@@ -162,6 +172,7 @@ void AlsaAudio::prime_playback() {
 }
 
 void AlsaAudio::write_playback(const std::int16_t* mono) {
+  if (playback_dead_) return;  // logged once when it died; capture keeps the clock
   const std::int16_t* buf = mono;
   if (playback_channels_ == 2) {
     for (std::size_t i = 0; i < period_; ++i) raw_[2 * i] = raw_[2 * i + 1] = mono[i];
@@ -174,7 +185,10 @@ void AlsaAudio::write_playback(const std::int16_t* mono) {
       ++playback_dropped_;
       return;
     }
-    if (!recover(playback_, static_cast<int>(n), "playback")) return;
+    if (!recover(playback_, static_cast<int>(n), "playback")) {
+      playback_dead_ = true;
+      return;
+    }
     // After an underrun the buffer is empty: prime it again before this frame.
     std::int16_t silence[limits::kFrameSamplesMax * kMaxChannels] = {};
     snd_pcm_writei(playback_, silence, period_);
@@ -192,10 +206,17 @@ void AlsaAudio::on_capture_ready(int fd, short revents) {
   unsigned short ev = 0;
   if (snd_pcm_poll_descriptors_revents(capture_, fds, static_cast<unsigned>(npfds_), &ev) < 0)
     ev = POLLIN;
-  if (ev & POLLERR) {
-    // Poll error: usually an xrun; the state tells.
-    if (snd_pcm_state(capture_) == SND_PCM_STATE_XRUN) {
-      if (recover(capture_, -EPIPE, "capture")) snd_pcm_start(capture_);
+  if (ev & (POLLERR | POLLHUP | POLLNVAL)) {
+    const snd_pcm_state_t st = snd_pcm_state(capture_);
+    if (st == SND_PCM_STATE_XRUN || st == SND_PCM_STATE_SUSPENDED) {
+      if (recover(capture_, st == SND_PCM_STATE_XRUN ? -EPIPE : -ESTRPIPE, "capture"))
+        snd_pcm_start(capture_);
+      else
+        detach("capture cannot be recovered");
+      return;
+    }
+    if (st == SND_PCM_STATE_DISCONNECTED) {
+      detach("capture device disconnected");
       return;
     }
   }
@@ -207,7 +228,10 @@ void AlsaAudio::on_capture_ready(int fd, short revents) {
     const snd_pcm_sframes_t n = snd_pcm_readi(capture_, dst, period_);
     if (n == -EAGAIN || n == 0) return;
     if (n < 0) {
-      if (recover(capture_, static_cast<int>(n), "capture")) snd_pcm_start(capture_);
+      if (recover(capture_, static_cast<int>(n), "capture"))
+        snd_pcm_start(capture_);
+      else
+        detach("capture cannot be recovered");
       return;
     }
     if (static_cast<std::size_t>(n) < period_) {

@@ -44,6 +44,7 @@ class AlsaAudio final : public AudioDevice {
   void prime_playback();
   void write_playback(const std::int16_t* mono);
   void close_all();
+  void detach(const char* why);
 
   std::uint32_t rate_;
   FixedString<limits::kPathMax> capture_name_;
@@ -57,6 +58,7 @@ class AlsaAudio final : public AudioDevice {
   FrameHandler handler_;
   pollfd pfds_[kMaxPollFds]{};
   int npfds_ = 0;
+  bool playback_dead_ = false;
   std::uint64_t frames_ = 0;
   std::uint64_t xruns_ = 0;
   std::uint64_t playback_dropped_ = 0;
