@@ -9,8 +9,9 @@ simulator restarts) in the simulator's directory:
   pop_key.pem (0600)             device PoP private key, PKCS#8 (unless --pop-public-key)
   pop_pub.pem                    its SPKI public key, what the "network" verifies with
 
-Both server certificates carry SAN IP:127.0.0.1 and DNS:localhost, because the
-device verifies the host name. Two certificates are loaded into one TLS context
+Both server certificates carry SAN IP:127.0.0.1, DNS:127.0.0.1 and
+DNS:localhost, because the device verifies the host name (mbedTLS 2.28 only
+looks at DNS entries, even for an IP address). Two certificates are loaded into one TLS context
 so that whichever signature family the client offers, a suite exists.
 """
 
@@ -116,8 +117,15 @@ def _make_server(d: str, stem: str, ca_cert, ca_key, key_factory):
     if os.path.exists(cert_path) and os.path.exists(key_path):
         with open(cert_path, "rb") as f:
             cert = x509.load_pem_x509_certificate(f.read())
-        # Re-use only if still signed by the CA we have (the CA may have been replaced).
-        if cert.issuer == ca_cert.subject and cert.not_valid_after > datetime.datetime.utcnow():
+        # Re-use only if still signed by the CA we have (the CA may have been replaced)
+        # and it has the current SAN set.
+        try:
+            san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            dns = san.get_values_for_type(x509.DNSName)
+        except x509.ExtensionNotFound:
+            dns = []
+        if cert.issuer == ca_cert.subject and cert.not_valid_after > datetime.datetime.utcnow() \
+                and "127.0.0.1" in dns:
             return cert_path, key_path
     key = key_factory()
     cert = (x509.CertificateBuilder()
@@ -126,8 +134,12 @@ def _make_server(d: str, stem: str, ca_cert, ca_key, key_factory):
             .serial_number(x509.random_serial_number())
             .not_valid_before(_now() - datetime.timedelta(days=1))
             .not_valid_after(_now() + datetime.timedelta(days=825))
+            # mbedTLS 2.28 matches a host name against dNSName entries only (no iPAddress
+            # support), so "127.0.0.1" is also listed as a DNS name; OpenSSL-based clients
+            # use the iPAddress entry.
             .add_extension(x509.SubjectAlternativeName([
-                x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+                x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("127.0.0.1"),
+                x509.DNSName("localhost")]),
                 critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)

@@ -126,6 +126,24 @@ class AccountAndChannel(SimTestBase):
             self.assertTrue(self.take_violations())
             await ws.close()
 
+    def test_tls_with_mbedtls(self):
+        """The device's TLS library (mbedTLS 2.28, TLS 1.2) verifies our CA and host name
+        with both ECDHE-ECDSA and ECDHE-RSA AES-GCM suites."""
+        import mbedtls_probe
+        if not mbedtls_probe.available():
+            self.skipTest("libmbedtls not installed")
+        port = int(self.info["url"].rsplit(":", 1)[1])
+        for suite in ("TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256",
+                      "TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256",
+                      "TLS-ECDHE-ECDSA-WITH-AES-256-GCM-SHA384",
+                      "TLS-ECDHE-RSA-WITH-AES-256-GCM-SHA384"):
+            for host in ("127.0.0.1", "localhost"):
+                rc, text = mbedtls_probe.handshake(port, self.info["ca_file"], suite, host)
+                self.assertEqual((rc, text), (0, "TLSv1.2 " + suite))
+        rc, _ = mbedtls_probe.handshake(port, self.info["ca_file"],
+                                        "TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256", "example.com")
+        self.assertNotEqual(rc, 0)
+
     async def test_rejections(self):
         async with YnaClient(self.info) as c:
             await c.link_and_token()
