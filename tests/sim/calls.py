@@ -152,7 +152,7 @@ class CallManager:
         return f"{self.state.base_url}/calls/v1/sessions/{call_id}"
 
     def _new_farend(self, call_id: str):
-        import farend  # imported lazily: it patches aiortc/aioice process-wide
+        import farend  # yna_sim imports it at start-up (it patches aiortc/aioice)
         return farend.FarEnd(call_id, out_dir=self.out_dir)
 
     # --- notifications --------------------------------------------------------------------

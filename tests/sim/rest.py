@@ -157,7 +157,7 @@ class Checker:
             errors.append(f"x-transaction-id {txid!r} is not a UUIDv4")
         if kind == "api" and txid is None:
             errors.append("x-transaction-id missing")
-        elif txid is None:
+        elif txid is None and kind == "token":
             st.add_lint(where, "no x-transaction-id")
 
         accept = single("Accept")

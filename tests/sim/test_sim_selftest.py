@@ -399,9 +399,33 @@ class Calls(SimTestBase):
             self.assertGreater(dominant(me.audio_report(), 990, 1010), 8)
             rep = self.sim.get(f"/call/{call_id}/audio")
             self.assertGreater(dominant(rep, 590, 610), 8, rep["top_frequencies"])
+            # Network renegotiation: offer in a Connected status, answered on /renegotiate;
+            # then the device's own renegotiation, answered in a Connected status.
+            self.sim.post(f"/call/{call_id}/renegotiate")
+            v = await wait_status(ws, "Connected")
+            await me.set_remote_offer(v["sdp"])
+            st, _, _ = await c.request("POST", f"/renegotiate/{call_id}",
+                                       {"sdp": await me.create_answer()})
+            self.assertEqual(st, 200)
+            self.assertIsNone(self.sim.get(f"/call/{call_id}")["offer_outstanding"])
+            st, _, _ = await c.request("POST", f"/renegotiate/{call_id}",
+                                       {"sdp": await me.create_offer()})
+            self.assertEqual(st, 200)
+            v = await wait_status(ws, "Connected")
+            await me.set_remote_answer(v["sdp"])
+            t = me.analyzer._t()
+            await asyncio.sleep(1.0)
+            self.assertGreater(dominant(me.audio_report(since_ms=t), 990, 1010), 5)
             self.sim.post(f"/call/{call_id}/terminate")
             await wait_status(ws, "Terminated")
             await me.close()
+            # Cancelled before the answer.
+            res = self.sim.post("/call/incoming", {"from": "+14255550125"})
+            await next_notifications(ws)
+            st, _, _ = await c.request("POST", f"/inProgress/{res['callId']}")
+            self.sim.post(f"/call/{res['callId']}/cancel")
+            v = await wait_status(ws, "SessionCancelled")
+            self.assertEqual(self.sim.get(f"/call/{res['callId']}")["state"], "ended")
             # Declined incoming call.
             res = self.sim.post("/call/incoming", {"from": "4255550124"})
             await next_notifications(ws)

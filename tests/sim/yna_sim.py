@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from aiohttp import web  # noqa: E402
 
+import farend  # noqa: E402,F401  (first: patches aiortc/aioice; importing it takes ~1.5 s)
 import pki  # noqa: E402
 from admin import AdminApi  # noqa: E402
 from calls import BEHAVIOURS, NUMBERS, CallManager  # noqa: E402
@@ -158,6 +159,25 @@ def _write_demo_config(d: str, yna: dict, redirect_uri: str) -> None:
         "audio": {"backend": "file", "capture": os.path.join(d, "mic.wav"),
                   "playback": os.path.join(d, "earpiece.wav")},
         "web": {"listen": f"{u.hostname}:{u.port or 80}"}})
+    _write_demo_mic(os.path.join(d, "mic.wav"))
+
+
+def _write_demo_mic(path: str) -> None:
+    """A microphone signal for the file audio backend: 1 s of 440 Hz, 1 s of silence
+    (looped by the device), so the far end's audio report shows it."""
+    if os.path.exists(path):
+        return
+    import math
+    import struct
+    import wave
+    rate = 16000
+    frames = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate)))
+                      for i in range(rate)) + b"\x00\x00" * rate
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(frames)
 
 
 def _banner(st: SimState, info: dict, d: str) -> None:
