@@ -31,6 +31,7 @@ inline constexpr std::size_t kDtlsMtu = 1200;              // DTLS record size l
 inline constexpr std::size_t kDtlsDatagramMax = 1500;      // one outgoing DTLS datagram
 inline constexpr std::size_t kDtlsOutQueue = 8;            // datagrams queued per handshake flight
 inline constexpr std::size_t kDtlsPemMax = 2048;           // our certificate or key as PEM
+inline constexpr std::size_t kDtlsClientHelloMax = 2048;   // a fragmented ClientHello, reassembled
 
 // ---- Media engine, pure half (media/sdp, rtp, codec, jitter, dtmf) --------
 inline constexpr std::size_t kSdpLineMax = 1024;          // longer line -> kTooLong

@@ -92,6 +92,8 @@ bool DtlsSrtp::start(DtlsRole role, std::string_view remote_fingerprint, TimeMs 
   reason_.clear();
   peer_verified_ = false;
   have_master_ = false;
+  ch_len_ = 0;
+  ch_done_ = false;
   out_head_ = out_count_ = 0;
   pending_in_ = {};
   int_deadline_ = fin_deadline_ = -1;
@@ -155,6 +157,19 @@ bool DtlsSrtp::start(DtlsRole role, std::string_view remote_fingerprint, TimeMs 
 void DtlsSrtp::handle_datagram(std::span<const std::uint8_t> d, TimeMs now) {
   now_ = now;
   if (state_ != DtlsState::kHandshaking && state_ != DtlsState::kConnected) return;
+  if (role_ == DtlsRole::kServer && state_ == DtlsState::kHandshaking && !ch_done_) {
+    switch (reassemble_client_hello(d)) {
+      case Reassembly::kNotFragmented:
+        break;
+      case Reassembly::kIncomplete:
+      case Reassembly::kInvalid:
+        return;
+      case Reassembly::kComplete:
+        ch_done_ = true;
+        d = {ch_, 13 + 12 + ch_len_};
+        break;
+    }
+  }
   pending_in_ = d;
   drive();
   pending_in_ = {};
@@ -163,6 +178,61 @@ void DtlsSrtp::handle_datagram(std::span<const std::uint8_t> d, TimeMs now) {
 void DtlsSrtp::handle_timeout(TimeMs now) {
   now_ = now;
   if (state_ == DtlsState::kHandshaking) drive();
+}
+
+namespace {
+std::uint32_t be16(const std::uint8_t* p) { return static_cast<std::uint32_t>(p[0]) << 8 | p[1]; }
+std::uint32_t be24(const std::uint8_t* p) { return static_cast<std::uint32_t>(p[0]) << 16 | be16(p + 1); }
+void put24(std::uint8_t* p, std::uint32_t v) {
+  p[0] = static_cast<std::uint8_t>(v >> 16);
+  p[1] = static_cast<std::uint8_t>(v >> 8);
+  p[2] = static_cast<std::uint8_t>(v);
+}
+}  // namespace
+
+// Walks the records of a datagram (RFC 6347 4.1: 13-byte record header,
+// 4.2.2: 12-byte handshake header with fragment offset/length). ClientHello
+// fragments of epoch 0 are collected; once every byte is there, ch_ holds
+// one record with the whole message as a single fragment, which is also how
+// the handshake transcript hashes it (RFC 6347 4.2.6), so nothing changes
+// for the handshake itself.
+DtlsSrtp::Reassembly DtlsSrtp::reassemble_client_hello(std::span<const std::uint8_t> d) {
+  bool fragment_seen = false;
+  for (std::size_t off = 0; off + 13 <= d.size();) {
+    const std::uint8_t* rec = d.data() + off;
+    const std::size_t len = be16(rec + 11);
+    if (off + 13 + len > d.size()) return fragment_seen ? Reassembly::kInvalid : Reassembly::kNotFragmented;
+    off += 13 + len;
+    const std::uint8_t* hs = rec + 13;
+    if (rec[0] != 22 || be16(rec + 3) != 0 || len < 12 || hs[0] != 1) continue;
+    const std::uint32_t msg_len = be24(hs + 1), frag_off = be24(hs + 6), frag_len = be24(hs + 9);
+    if (frag_off == 0 && frag_len == msg_len) continue;  // whole: mbedTLS takes it as is
+    fragment_seen = true;
+    if (msg_len > limits::kDtlsClientHelloMax || frag_off + frag_len > msg_len || 12 + frag_len > len)
+      return Reassembly::kInvalid;
+    if (ch_len_ == 0 || ch_len_ != msg_len) {  // first fragment (or a new message): start over
+      ch_len_ = msg_len;
+      std::memset(ch_have_, 0, sizeof(ch_have_));
+      std::memcpy(ch_, rec, 13);       // type, version, epoch, sequence
+      std::memcpy(ch_ + 13, hs, 6);    // msg_type, length, message_seq
+      put24(ch_ + 13 + 6, 0);          // fragment_offset
+      put24(ch_ + 13 + 9, msg_len);    // fragment_length
+      ch_[11] = static_cast<std::uint8_t>((12 + msg_len) >> 8);
+      ch_[12] = static_cast<std::uint8_t>(12 + msg_len);
+    }
+    // The record takes the sequence number of the first fragment: the
+    // client's later records count on from there, and mbedTLS's replay
+    // window would drop one whose number we had already used.
+    if (frag_off == 0) std::memcpy(ch_ + 3, rec + 3, 8);
+    std::memcpy(ch_ + 25 + frag_off, hs + 12, frag_len);
+    for (std::uint32_t i = frag_off; i < frag_off + frag_len; ++i)
+      ch_have_[i / 8] = static_cast<std::uint8_t>(ch_have_[i / 8] | 1u << (i % 8));
+  }
+  if (!fragment_seen) return Reassembly::kNotFragmented;
+  for (std::size_t i = 0; i < ch_len_; ++i)
+    if (!(ch_have_[i / 8] & (1u << (i % 8)))) return Reassembly::kIncomplete;
+  DT_LOGD(kMod, "fragmented ClientHello (%zu bytes) reassembled", ch_len_);
+  return Reassembly::kComplete;
 }
 
 TimeMs DtlsSrtp::poll_timeout() const {

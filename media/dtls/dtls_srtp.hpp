@@ -99,6 +99,8 @@ class DtlsSrtp {
   static int export_keys_cb(void* self, const unsigned char* ms, const unsigned char* kb, size_t maclen,
                             size_t keylen, size_t ivlen, const unsigned char client_random[32],
                             const unsigned char server_random[32], mbedtls_tls_prf_types prf);
+  enum class Reassembly { kNotFragmented, kIncomplete, kComplete, kInvalid };
+  Reassembly reassemble_client_hello(std::span<const std::uint8_t> d);
   void drive();
   void on_handshake_done();
   void fail(const char* what, int mbedtls_error);
@@ -124,6 +126,14 @@ class DtlsSrtp {
 
   // Input of the current handle_datagram() call, consumed by bio_recv.
   std::span<const std::uint8_t> pending_in_;
+  // mbedTLS 2.28's server refuses a ClientHello split into fragments, and
+  // OpenSSL peers with memory BIOs (aiortc) fragment theirs at ~256 bytes,
+  // so a server reassembles it into one record first (see the .cpp).
+  std::uint8_t ch_[13 + 12 + limits::kDtlsClientHelloMax];
+  std::uint8_t ch_have_[limits::kDtlsClientHelloMax / 8];
+  std::size_t ch_len_ = 0;  // body length of the ClientHello being reassembled
+  bool ch_done_ = false;
+
   // Outgoing ring.
   Datagram out_[limits::kDtlsOutQueue];
   std::size_t out_head_ = 0, out_count_ = 0;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace dialtone::media {
 namespace {
@@ -17,6 +18,7 @@ struct Pair {
   DtlsSrtp client, server;
   TimeMs now = 1000;
   int dropped_first_from_client = 0;  // how many client datagrams to lose
+  bool fragment_client_hello = false;  // split it in two records/datagrams, as OpenSSL/aiortc do
 
   Pair() {
     EXPECT_TRUE(cert_c.generate());
@@ -37,6 +39,11 @@ struct Pair {
           --dropped_first_from_client;
           continue;
         }
+        if (fragment_client_hello) {
+          fragment_client_hello = false;
+          deliver_fragmented(d);
+          continue;
+        }
         server.handle_datagram(d, now);
       }
       while (server.poll_transmit(d)) {
@@ -46,6 +53,31 @@ struct Pair {
       }
     }
     return moved;
+  }
+  // The ClientHello (one record: 13-byte header, 12-byte handshake header,
+  // body) re-sent as two fragments in two datagrams, second one first.
+  void deliver_fragmented(std::span<const std::uint8_t> d) {
+    ASSERT_GT(d.size(), 25u + 40u);
+    ASSERT_EQ(d[13], 1);  // ClientHello
+    const std::size_t body = d.size() - 25, cut = body / 2;
+    auto make = [&](std::size_t off, std::size_t len, std::uint8_t seq) {
+      std::vector<std::uint8_t> r(25 + len);
+      std::memcpy(r.data(), d.data(), 25);
+      r[10] = seq;  // record sequence number (low byte)
+      r[11] = static_cast<std::uint8_t>((12 + len) >> 8);
+      r[12] = static_cast<std::uint8_t>(12 + len);
+      r[19] = static_cast<std::uint8_t>(off >> 16);
+      r[20] = static_cast<std::uint8_t>(off >> 8);
+      r[21] = static_cast<std::uint8_t>(off);
+      r[22] = static_cast<std::uint8_t>(len >> 16);
+      r[23] = static_cast<std::uint8_t>(len >> 8);
+      r[24] = static_cast<std::uint8_t>(len);
+      std::memcpy(r.data() + 25, d.data() + 25 + off, len);
+      return r;
+    };
+    auto first = make(0, cut, 0), second = make(cut, body - cut, 1);
+    server.handle_datagram(second, now);
+    server.handle_datagram(first, now);
   }
   // Runs virtual time: shuttle, then jump to the next deadline.
   void run(int rounds = 20) {
@@ -118,6 +150,17 @@ TEST(DtlsSrtp, HandshakeThenSrtpBothWays) {
   ASSERT_TRUE(p.client.protect_rtp(buf, len));
   buf[12] ^= 1;
   EXPECT_FALSE(p.server.unprotect_rtp(buf, len));
+}
+
+TEST(DtlsSrtp, ServerReassemblesAFragmentedClientHello) {
+  Pair p;
+  p.fragment_client_hello = true;
+  ASSERT_TRUE(p.server.start(DtlsRole::kServer, p.cert_c.fingerprint(), p.now));
+  ASSERT_TRUE(p.client.start(DtlsRole::kClient, p.cert_s.fingerprint(), p.now));
+  p.run();
+  ASSERT_EQ(p.server.state(), DtlsState::kConnected) << p.server.failure_reason();
+  ASSERT_EQ(p.client.state(), DtlsState::kConnected) << p.client.failure_reason();
+  EXPECT_EQ(p.now, 1000);  // no retransmission: the fragments were enough
 }
 
 TEST(DtlsSrtp, FingerprintMismatchFailsWithClearReason) {
