@@ -39,8 +39,72 @@ void Phone::stop() {
   loop_.cancel_timer(handset_timer_);
 }
 
-void Phone::on_audio_frame(std::span<const std::int16_t>, std::span<std::int16_t> playback) {
+void Phone::on_audio_frame(std::span<const std::int16_t> captured, std::span<std::int16_t> playback) {
+  if (media_audio_) media_audio_(captured, playback);
   tones_.mix_into(playback);
+}
+
+void Phone::attach_line(call::CallController* calls, call::CallMedia* media,
+                        InplaceFunction<void(std::span<const std::int16_t>, std::span<std::int16_t>), 16> audio) {
+  calls_ = calls;
+  media_ = media;
+  media_audio_ = std::move(audio);
+}
+
+void Phone::set_line_state(line::LineState s, std::string_view msisdn) {
+  if (s == line_state_ && msisdn == msisdn_.view()) return;
+  line_state_ = s;
+  msisdn_.assign(msisdn);
+  DT_LOGI("line", "%s %s", line::line_state_name(s), msisdn_.c_str());
+  emit_line_event();
+}
+
+void Phone::emit_line_event() {
+  char buf[256];
+  JsonWriter w(buf);
+  w.begin_object().string("event", "line").string("state", line::line_state_name(line_state_)).string("msisdn", msisdn_.view()).end_object();
+  if (w.ok()) control_.broadcast(w.view());
+}
+
+void Phone::call_event(const call::Event& e) {
+  if (!calls_) return;
+  if (e.kind == call::Event::Kind::kInvitation && calls_->active()) {
+    // One call at a time: a second caller hears busy (call waiting is not built).
+    DT_LOGI("call", "second incoming call %.*s answered Busy", static_cast<int>(e.call_id.size()), e.call_id.data());
+    return;  // the line adapter ends it with reason Busy
+  }
+  if (e.kind == call::Event::Kind::kInvitation) calls_->begin(next_call_id_++);
+  calls_->on_event(e);
+}
+
+void Phone::call_tone(handset::Tone t) {
+  handset_.set_line_tone(t);
+  after_handset_input();
+}
+
+void Phone::call_ringer(bool on) {
+  ringer_on_ = on;
+  handset_.ring(on);
+  after_handset_input();
+}
+
+void Phone::call_changed(const call::CallMachine& c) {
+  handset_.line_in_call(c.active());
+  char buf[512];
+  char id[16];
+  std::snprintf(id, sizeof id, "%u", c.id());
+  JsonWriter w(buf);
+  w.begin_object()
+      .string("event", "call")
+      .string("id", id)
+      .string("call_id", c.call_id())
+      .string("direction", c.direction() == call::Direction::kOut ? "out" : "in")
+      .string("peer", c.peer())
+      .string("state", call::state_name(c.state()));
+  if (!c.reason().empty()) w.string("reason", c.reason());
+  if (!c.verification().empty()) w.string("verification", c.verification());
+  w.end_object();
+  if (w.ok()) control_.broadcast(w.view());
 }
 
 void Phone::hook(bool off_hook) {
@@ -75,6 +139,13 @@ void Phone::run_actions() {
   for (const handset::Action& a : actions) {
     switch (a.kind) {
       case handset::ActionKind::kPlaceCall: {
+        if (calls_ && line_state_ == line::LineState::kRegistered && !calls_->active()) {
+          calls_->begin(next_call_id_++);
+          call::Event e{.kind = call::Event::Kind::kDial};
+          e.number = a.number.view();
+          calls_->on_event(e);
+          break;
+        }
         char msg[192];
         std::snprintf(msg, sizeof msg, "cannot call %s: %s", a.number.c_str(), kNoLineMessage);
         DT_LOGW("phone", "%s", msg);
@@ -83,11 +154,22 @@ void Phone::run_actions() {
         break;
       }
       case handset::ActionKind::kAnswer:
+        if (calls_) calls_->on_event(call::Event{.kind = call::Event::Kind::kAnswer});
+        break;
       case handset::ActionKind::kHangUp:
+        if (calls_) calls_->on_event(call::Event{.kind = call::Event::Kind::kHangUp});
+        break;
       case handset::ActionKind::kSendDigit:
-      case handset::ActionKind::kFlash:
+        if (media_ && calls_ && calls_->machine().state() == call::State::kConnected) media_->send_dtmf(a.digit);
+        break;
       case handset::ActionKind::kHold:
-        break;  // nothing to do without a line
+        if (calls_) {
+          bool held = calls_->machine().state() == call::State::kHeld;
+          calls_->on_event(call::Event{.kind = held ? call::Event::Kind::kResume : call::Event::Kind::kHold});
+        }
+        break;
+      case handset::ActionKind::kFlash:
+        break;  // call waiting is not built: flash has nothing to swap
     }
   }
   actions.clear();
@@ -118,7 +200,21 @@ void Phone::write_status(JsonWriter& w) {
       .string("msisdn", msisdn_.view());
   if (line_state_ != line::LineState::kRegistered) w.string("reason", kNoLineMessage);
   w.end_object();
-  w.begin_array("calls").end_array();
+  w.begin_array("calls");
+  if (calls_ && calls_->machine().state() != call::State::kIdle) {
+    const call::CallMachine& c = calls_->machine();
+    char id[16];
+    std::snprintf(id, sizeof id, "%u", c.id());
+    w.begin_object()
+        .string("id", id)
+        .string("call_id", c.call_id())
+        .string("direction", c.direction() == call::Direction::kOut ? "out" : "in")
+        .string("peer", c.peer())
+        .string("state", call::state_name(c.state()))
+        .string("reason", c.reason())
+        .end_object();
+  }
+  w.end_array();
   w.begin_object("handset")
       .string("hook", handset_.off_hook() ? "off" : "on")
       .string("phase", handset::phase_name(handset_.phase()))
@@ -126,6 +222,42 @@ void Phone::write_status(JsonWriter& w) {
       .string("digits", handset_.digits())
       .end_object();
   w.string("last_error", last_error_.view());
+}
+
+bool Phone::call_command(std::string_view cmd, const cJSON* req, control::Reply& reply) {
+  if (!calls_ || !calls_->active()) return false;
+  const call::CallMachine& c = calls_->machine();
+  using K = call::Event::Kind;
+  if (cmd == "answer") {
+    if (c.direction() != call::Direction::kIn || c.state() != call::State::kRinging) return false;
+    hook(true);  // answering is lifting the handset
+  } else if (cmd == "decline") {
+    if (c.direction() != call::Direction::kIn || c.state() != call::State::kRinging) return false;
+    calls_->on_event(call::Event{.kind = K::kDecline});
+  } else if (cmd == "hangup") {
+    calls_->on_event(call::Event{.kind = K::kHangUp});
+  } else if (cmd == "hold") {
+    if (c.state() != call::State::kConnected) return false;
+    calls_->on_event(call::Event{.kind = K::kHold});
+  } else if (cmd == "resume") {
+    if (c.state() != call::State::kHeld) return false;
+    calls_->on_event(call::Event{.kind = K::kResume});
+  } else if (cmd == "dtmf") {
+    auto digits = json_string(req, "digits");
+    if (!digits || digits->empty()) {
+      reply.error("bad_request", "dtmf needs \"digits\": 0-9, *, #, A-D");
+      return true;
+    }
+    if (c.state() != call::State::kConnected || !media_) return false;
+    for (char d : *digits) {
+      if (!media_->send_dtmf(d)) {
+        reply.error("bad_request", "dtmf digits are 0-9, *, #, A-D");
+        return true;
+      }
+    }
+  }
+  reply.ok().end_object();
+  return true;
 }
 
 void Phone::on_command(std::string_view cmd, const cJSON* req, control::Reply& reply) {
@@ -186,9 +318,15 @@ void Phone::on_command(std::string_view cmd, const cJSON* req, control::Reply& r
     return;
   }
   if (cmd == "answer" || cmd == "decline" || cmd == "hangup" || cmd == "hold" || cmd == "resume" ||
-      cmd == "dtmf" || cmd == "unlink") {
+      cmd == "dtmf") {
     if (!need_line(reply)) return;
-    reply.error("no_call", "there is no call");
+    if (call_command(cmd, req, reply)) return;
+    reply.error("no_call", "there is no call in a state that allows this");
+    return;
+  }
+  if (cmd == "unlink") {
+    if (!need_line(reply)) return;
+    reply.error("not_supported", "unlink from the local web page");
     return;
   }
   reply.error("unknown_command", "unknown command; see spec/device-control.md");

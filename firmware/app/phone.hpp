@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "firmware/app/tone_player.hpp"
+#include "firmware/call/call_controller.hpp"
 #include "firmware/control/control_server.hpp"
 #include "firmware/core/event_loop.hpp"
 #include "firmware/core/fixed_vector.hpp"
@@ -24,7 +25,7 @@ struct PhoneHardware {
   const hal::TonePlan& tones;
 };
 
-class Phone : public control::CommandHandler {
+class Phone : public control::CommandHandler, public call::CallUi {
  public:
   Phone(EventLoop& loop, PhoneHardware hw);
 
@@ -40,13 +41,31 @@ class Phone : public control::CommandHandler {
 
   const handset::Handset& handset() const { return handset_; }
 
+  // The line, when one is configured: its state for status and events, and
+  // the controller that runs calls on it. `media` receives every audio frame.
+  void attach_line(call::CallController* calls, call::CallMedia* media,
+                   InplaceFunction<void(std::span<const std::int16_t>, std::span<std::int16_t>), 16> audio);
+  void set_line_state(line::LineState s, std::string_view msisdn);
+  // Network events for the current call (statuses, invitations, REST results).
+  void call_event(const call::Event& e);
+  // Where the web page and logs put the last thing that went wrong.
+  void set_error(std::string_view msg);
+  std::string_view last_error() const { return last_error_.view(); }
+  line::LineState line_state() const { return line_state_; }
+  control::ControlServer& control() { return control_; }
+
+  // call::CallUi
+  void call_tone(handset::Tone t) override;
+  void call_ringer(bool on) override;
+  void call_changed(const call::CallMachine& call) override;
+
  private:
   void on_audio_frame(std::span<const std::int16_t> captured, std::span<std::int16_t> playback);
   void after_handset_input();
   void run_actions();
   void arm_handset_timer();
-  void set_error(std::string_view msg);
   void emit_line_event();
+  bool call_command(std::string_view cmd, const cJSON* req, control::Reply& reply);
   void write_status(JsonWriter& w);
   bool need_line(control::Reply& reply);
 
@@ -59,6 +78,11 @@ class Phone : public control::CommandHandler {
   line::LineState line_state_ = line::LineState::kUnlinked;
   FixedString<192> last_error_;
   FixedString<32> msisdn_;
+  call::CallController* calls_ = nullptr;
+  call::CallMedia* media_ = nullptr;
+  InplaceFunction<void(std::span<const std::int16_t>, std::span<std::int16_t>), 16> media_audio_;
+  std::uint32_t next_call_id_ = 1;
+  bool ringer_on_ = false;
 };
 
 }  // namespace dialtone::app
