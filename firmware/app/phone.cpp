@@ -123,11 +123,9 @@ void Phone::after_handset_input() {
   run_actions();
   // Bring the outputs in line with the handset's state.
   handset::Tone t = handset_.tone();
-  if (t == handset::Tone::kRing && hw_.ringer) {
-    hw_.ringer->set(true);
-    t = handset::Tone::kNone;
-  } else if (hw_.ringer) {
-    hw_.ringer->set(false);
+  if (hw_.ringer) {
+    drive_bell(t == handset::Tone::kRing);
+    if (t == handset::Tone::kRing) t = handset::Tone::kNone;
   }
   if (t != tones_.playing()) DT_LOGI("handset", "tone %s", handset::tone_name(t));
   tones_.play(t);
@@ -184,6 +182,25 @@ void Phone::arm_handset_timer() {
     handset_.tick(loop_.now());
     after_handset_input();
   });
+}
+
+void Phone::drive_bell(bool ringing) {
+  if (!ringing) {
+    if (bell_timer_.valid()) loop_.cancel_timer(bell_timer_);
+    hw_.ringer->set(false);
+    return;
+  }
+  if (bell_timer_.valid()) return;  // already ringing
+  bell_started_ = loop_.now();
+  // 50 ms steps are far finer than any ring cadence and cost nothing.
+  struct Tick {
+    static void run(Phone* p) {
+      const hal::Cadence& c = p->hw_.tones.ring.cadence;
+      p->hw_.ringer->set(c.on_at(static_cast<std::uint32_t>(p->loop_.now() - p->bell_started_)));
+      p->bell_timer_ = p->loop_.add_timer(50, [p] { run(p); });
+    }
+  };
+  Tick::run(this);
 }
 
 void Phone::set_error(std::string_view msg) { last_error_.assign(msg); }

@@ -83,6 +83,10 @@ class Phone : public control::CommandHandler, public call::CallUi {
   InplaceFunction<void(std::span<const std::int16_t>, std::span<std::int16_t>), 16> media_audio_;
   std::uint32_t next_call_id_ = 1;
   bool ringer_on_ = false;
+  // A hardware bell follows the plan's ring cadence; we switch it.
+  TimerId bell_timer_;
+  TimeMs bell_started_ = 0;
+  void drive_bell(bool ringing);
 };
 
 }  // namespace dialtone::app
