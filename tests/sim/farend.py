@@ -68,6 +68,7 @@ async def _add_remote_loopback_only(self, remote_candidate):
             ok = ipaddress.ip_address(remote_candidate.host) == ipaddress.ip_address(LOOPBACK)
         except ValueError:
             ok = False
+        ok = ok and remote_candidate.transport.lower() == "udp"   # aioice gathers UDP only
         if not ok:
             log.info("ignoring remote candidate %s (only %s is used)", remote_candidate.host,
                      LOOPBACK)

@@ -99,13 +99,13 @@ class SimProcess:
 class YnaClient:
     """A minimal YNA client following yna-wire.md and pop-token.md (async, aiohttp)."""
 
-    def __init__(self, info: dict):
+    def __init__(self, info: dict, pop_key_file: str | None = None):
         import aiohttp  # noqa: F401  (imported here so SimProcess works without it)
         from cryptography.hazmat.primitives import serialization
         import ssl
         self.info = info
         self.base = info["url"]
-        with open(info["pop_key_file"], "rb") as f:
+        with open(pop_key_file or info["pop_key_file"], "rb") as f:
             self.key = serialization.load_pem_private_key(f.read(), password=None)
         self.ssl = ssl.create_default_context(cafile=info["ca_file"])
         self.session = None

@@ -259,6 +259,48 @@ class AccountAndChannel(SimTestBase):
             self.sim.post("/config", {"redelivery_s": 3.0})
 
 
+class GivenPopKeyAndLinkDeny(SimTestBase):
+    """--pop-public-key: the simulator verifies with a key it did not make."""
+
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        cls.keydir = tempfile.TemporaryDirectory()
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        cls.priv = os.path.join(cls.keydir.name, "device_key.pem")
+        pub = os.path.join(cls.keydir.name, "device_pub.pem")
+        with open(cls.priv, "wb") as f:
+            f.write(key.private_bytes(serialization.Encoding.PEM,
+                                      serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+        with open(pub, "wb") as f:   # PKCS#1 "RSA PUBLIC KEY" form
+            f.write(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                  serialization.PublicFormat.PKCS1))
+        cls.sim_args = ("--pop-public-key", pub)
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        cls.keydir.cleanup()
+
+    async def test_given_key_and_deny(self):
+        self.assertIsNone(self.info["pop_key_file"])
+        frag = json.load(open(self.info["config_fragment"]))["yna"]
+        self.assertNotIn("pop_key_file", frag)
+        self.assertEqual(frag["auth_url"], self.info["url"])
+        async with YnaClient(self.info, pop_key_file=self.priv) as c:
+            await c.link_and_token()
+            st, _, _ = await c.request("GET", "/account/status")
+            self.assertEqual(st, 200)
+            self.sim.post("/config", {"link_deny": True})
+            st, params = await c.link()
+            self.assertEqual((st, params.get("error")), (302, "access_denied"))
+            self.assertNoViolations()
+
+
 def send_dtmf(pc, digits: str, pt: int, clock: int):
     """Send RFC 4733 events from an aiortc peer through its SRTP transport (aiortc has no
     DTMF sender): one SSRC of our own, 50 ms updates, end packet three times."""
