@@ -79,6 +79,17 @@ inline constexpr std::size_t kPopItemsMax = 100;       // pop-token.md section 4
 inline constexpr std::size_t kPopEhtsMax = 512;        // the joined item names
 // ---- end of signalling transport -------------------------------------------
 
+// ---- YNA line (protocol/yna, firmware/line/yna_*, firmware/web) ----------
+inline constexpr std::size_t kYnaRequestsMax = 4;             // REST requests in flight or waiting to retry
+inline constexpr std::size_t kYnaBodyMax = kSdpMax + 1024;    // a request body we send (SDP + JSON)
+inline constexpr std::size_t kYnaTokenFileMax = 2 * kTokenMax + 512;  // stored token pair (JSON)
+inline constexpr std::size_t kYnaMsisdnMax = 32;
+inline constexpr std::size_t kYnaCallIdMax = 256;            // callId / last segment of callObjectRef
+inline constexpr std::size_t kYnaErrorsKept = 4;             // "last errors" on the status page
+inline constexpr std::size_t kWebFormMax = 2048;             // one POSTed form
+inline constexpr std::size_t kWebResponseMax = 16 * 1024;    // one page, headers included
+// ---- end of YNA line -------------------------------------------------------
+
 // Handset
 inline constexpr std::size_t kDialDigitsMax = 32;
 
