@@ -30,7 +30,7 @@ native=$(dpkg --print-architecture)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status} ${Architecture}\n' "$p" 2>/dev/null |
-    grep -qE "install ok installed ($native|all)$" || missing+=("$p")
+    grep -qE "(install|hold) ok installed ($native|all)$" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
