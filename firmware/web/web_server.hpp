@@ -1,0 +1,58 @@
+// The local web page's socket side: plain HTTP/1.1 on web.listen (loopback
+// by default), limits::kWebClientsMax fixed connection slots, one request per
+// connection (Connection: close), parsed by the protocol HTTP request parser
+// and answered by WebPage. A slot that stays silent for kIdleMs is closed.
+#pragma once
+#include <cstdint>
+#include <string_view>
+
+#include "firmware/core/event_loop.hpp"
+#include "firmware/core/limits.hpp"
+#include "firmware/web/web_page.hpp"
+#include "protocol/common/random.hpp"
+#include "protocol/http/http_parser.hpp"
+
+namespace dialtone::web {
+
+class WebServer {
+ public:
+  static constexpr TimeMs kIdleMs = 10000;
+
+  WebServer(EventLoop& loop, WebBackend& backend);
+  ~WebServer();
+  WebServer(const WebServer&) = delete;
+  WebServer& operator=(const WebServer&) = delete;
+
+  // Binds host:port (port 0: any; see port()). False when it cannot listen.
+  bool start(std::string_view host, std::uint16_t port, const WebPageConfig& cfg);
+  void stop();
+  std::uint16_t port() const { return port_; }
+  WebPage& page() { return page_; }
+
+ private:
+  struct Client {
+    int fd = -1;
+    std::uint32_t gen = 0;
+    std::size_t out_len = 0;
+    std::size_t out_sent = 0;
+    TimerId idle;
+    protocol::HttpRequestParser parser;
+    char out[limits::kWebResponseMax];
+  };
+  void on_accept();
+  void on_client(Client& c, short revents);
+  void respond(Client& c, std::size_t len);
+  void flush(Client& c);
+  void drop(Client& c);
+  std::size_t index(const Client& c) const { return static_cast<std::size_t>(&c - clients_); }
+
+  EventLoop& loop_;
+  protocol::Csprng rng_;
+  WebPage page_;
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::uint32_t gen_ = 0;
+  Client clients_[limits::kWebClientsMax];
+};
+
+}  // namespace dialtone::web
