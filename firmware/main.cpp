@@ -15,6 +15,8 @@
 #include "firmware/config/config.hpp"
 #include "firmware/core/event_loop.hpp"
 #include "firmware/core/log.hpp"
+#include "firmware/line/yna_line.hpp"
+#include "firmware/web/web_server.hpp"
 
 #ifndef DIALTONE_VERSION
 #define DIALTONE_VERSION "dev"
@@ -49,6 +51,13 @@ bool make_state_dir(const char* path) {
   std::fprintf(stderr, "dialtoned: state_dir %s: %s\n", path, std::strerror(errno));
   return false;
 }
+
+// The YNA line reports its state to the phone (status and `line` events).
+struct LineToPhone final : line::YnaLineObserver {
+  explicit LineToPhone(app::Phone& p) : phone(p) {}
+  void on_line_state(line::LineState s, std::string_view msisdn) override { phone.set_line_state(s, msisdn); }
+  app::Phone& phone;
+};
 
 // The configuration is large-ish fixed storage: keep it out of main's stack.
 config::Config g_config;
@@ -128,8 +137,25 @@ int main(int argc, char** argv) {
     DT_LOGE("main", "start-up failed; see the messages above");
     return 1;
   }
+  // The YNA line and its local web page (yna-wire.md sections 3-5).
+  line::YnaLine* yna = nullptr;
+  web::WebServer* web = nullptr;
+  if (g_config.yna.present) {
+    static LineToPhone to_phone(phone);
+    static line::YnaLine yna_line(loop, g_config.yna, g_config.state_dir.view(), to_phone);
+    static web::WebServer web_server(loop, yna_line);
+    yna = &yna_line;
+    web = &web_server;
+    yna->start();
+    if (!web->start(g_config.web.host.view(), g_config.web.port, yna->web_config())) {
+      DT_LOGE("main", "the local web page could not start on web.listen");
+      return 1;
+    }
+  }
   DT_LOGI("main", "dialtoned %s running on board %s", DIALTONE_VERSION, desc->name.data());
   loop.run();
+  if (web) web->stop();
+  if (yna) yna->stop();
   phone.stop();
   ::close(sig_fd);
   return 0;
