@@ -3,7 +3,16 @@
 #include <atomic>
 #include <cstdlib>
 
+// GCC says __SANITIZE_ADDRESS__, clang says __has_feature(address_sanitizer).
 #if defined(__SANITIZE_ADDRESS__)
+#define DIALTONE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DIALTONE_ASAN 1
+#endif
+#endif
+
+#if defined(DIALTONE_ASAN)
 namespace dialtone::test {
 bool alloc_counting_enabled() { return false; }
 std::size_t alloc_count() { return 0; }
