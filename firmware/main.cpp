@@ -59,6 +59,8 @@ struct LineToPhone final : line::YnaLineObserver {
   app::Phone& phone;
 };
 
+line::YnaLine* g_yna = nullptr;
+
 // The configuration is large-ish fixed storage: keep it out of main's stack.
 config::Config g_config;
 
@@ -146,6 +148,8 @@ int main(int argc, char** argv) {
     static web::WebServer web_server(loop, yna_line);
     yna = &yna_line;
     web = &web_server;
+    phone.set_unlink([] { if (g_yna) g_yna->unlink(); });
+    g_yna = yna;
     yna->start();
     if (!web->start(g_config.web.host.view(), g_config.web.port, yna->web_config())) {
       DT_LOGE("main", "the local web page could not start on web.listen");

@@ -342,8 +342,13 @@ void Phone::on_command(std::string_view cmd, const cJSON* req, control::Reply& r
     return;
   }
   if (cmd == "unlink") {
-    if (!need_line(reply)) return;
-    reply.error("not_supported", "unlink from the local web page");
+    if (!unlink_ || line_state_ == line::LineState::kUnlinked) {
+      reply.error("no_line", "no line is linked, so there is nothing to unlink");
+      return;
+    }
+    if (calls_ && calls_->active()) calls_->on_event(call::Event{.kind = call::Event::Kind::kHangUp});
+    unlink_();
+    reply.ok().end_object();
     return;
   }
   reply.error("unknown_command", "unknown command; see spec/device-control.md");

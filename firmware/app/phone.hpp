@@ -46,12 +46,16 @@ class Phone : public control::CommandHandler, public call::CallUi {
   void attach_line(call::CallController* calls, call::CallMedia* media,
                    InplaceFunction<void(std::span<const std::int16_t>, std::span<std::int16_t>), 16> audio);
   void set_line_state(line::LineState s, std::string_view msisdn);
+  // What {"cmd":"unlink"} does (the line's unlink, yna-wire.md 3.6).
+  void set_unlink(InplaceFunction<void(), 16> unlink) { unlink_ = std::move(unlink); }
   // Network events for the current call (statuses, invitations, REST results).
   void call_event(const call::Event& e);
   // Where the web page and logs put the last thing that went wrong.
   void set_error(std::string_view msg);
   std::string_view last_error() const { return last_error_.view(); }
   line::LineState line_state() const { return line_state_; }
+  bool call_active() const { return calls_ && calls_->active(); }
+  std::string_view current_call_id() const { return calls_ ? calls_->machine().call_id() : std::string_view{}; }
   control::ControlServer& control() { return control_; }
 
   // call::CallUi
@@ -82,6 +86,7 @@ class Phone : public control::CommandHandler, public call::CallUi {
   call::CallMedia* media_ = nullptr;
   InplaceFunction<void(std::span<const std::int16_t>, std::span<std::int16_t>), 16> media_audio_;
   std::uint32_t next_call_id_ = 1;
+  InplaceFunction<void(), 16> unlink_;
   bool ringer_on_ = false;
   // A hardware bell follows the plan's ring cadence; we switch it.
   TimerId bell_timer_;

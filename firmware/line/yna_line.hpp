@@ -80,6 +80,7 @@ class YnaLine final : public web::WebBackend,
 
   // For the call layer.
   protocol::yna::YnaRestClient& rest() { return rest_; }
+  protocol::Csprng& rng() { return rng_; }
   void set_notification_observer(protocol::yna::NotificationObserver* o) { channel_.set_observer(o); }
 
   // For the web server.
