@@ -128,6 +128,11 @@ void Stream::close() {
   loop_.cancel_timer(timeout_timer_);
   loop_.cancel_timer(async_timer_);
   if (fd_ >= 0) {
+    if (state_ == State::kOpen && out_len_ > 0) {
+      // Bytes still queued, such as a WebSocket close frame sent just
+      // before: one best-effort, non-blocking attempt so the peer learns why.
+      (void)raw_write({out_, retry_len_ ? retry_len_ : out_len_});
+    }
     if (state_ == State::kOpen) before_close();
     loop_.remove_fd(fd_);
     ::close(fd_);

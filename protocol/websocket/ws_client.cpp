@@ -25,6 +25,10 @@ WsFailure failure(WsFailure::Kind k, StreamError e = StreamError::kNone, int sta
 }
 }  // namespace
 
+namespace {
+constexpr TimeMs kErrorCloseWaitMs = 1000;  // for our close frame to leave after a protocol error
+}
+
 WebSocketClient::WebSocketClient(EventLoop& loop, TransportPool& pool, Csprng& rng)
     : loop_(loop), pool_(pool), rng_(rng) {}
 
@@ -74,6 +78,7 @@ bool WebSocketClient::connect(std::string_view url, std::span<const HttpHeader> 
   http_.reset();
   decoder_.reset();
   close_sent_ = false;
+  input_dead_ = false;
   state_ = State::kConnecting;
   // The stream's own timeout covers TCP + TLS; this one also covers the 101.
   timer_ = loop_.add_timer(timeout_ms, [this, g] {
@@ -147,6 +152,7 @@ void WebSocketClient::on_readable() {
       if (!handle_upgrade(data, used)) continue;  // need more, or failed (gen_ changed)
       data = data.subspan(used);
     }
+    if (input_dead_) continue;
     if (state_ == State::kOpen || state_ == State::kClosing) {
       if (!handle_frames(data)) return;
     }
@@ -218,8 +224,18 @@ bool WebSocketClient::handle_frames(std::span<const std::uint8_t> data) {
         std::uint16_t code = ws_close_code_for(m.error);
         DT_LOGW("ws", "%s: %s; closing with %u", url_.host.c_str(), to_string(m.error), code);
         if (!close_sent_) send_close(code, to_string(m.error));
-        // Report at once; the peer's answer is not worth waiting for.
-        finish_close(code, to_string(m.error));
+        // Let the close frame leave before the socket goes: releasing the
+        // stream now would drop it (the peer would see 1006, not our code).
+        // The rest of the offending frame is read and dropped meanwhile; the
+        // peer's close (or a short timeout) ends the connection.
+        input_dead_ = true;
+        state_ = State::kClosing;
+        loop_.cancel_timer(timer_);
+        timer_ = loop_.add_timer(kErrorCloseWaitMs, [this, g] {
+          if (g != gen_) return;
+          timer_ = TimerId{};
+          finish_close(close_code_sent_, "");
+        });
         return false;
       }
     }

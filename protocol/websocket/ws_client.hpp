@@ -100,6 +100,7 @@ class WebSocketClient {
   std::uint32_t gen_ = 0;
   TimerId timer_;
   bool close_sent_ = false;
+  bool input_dead_ = false;  // after a protocol error: read and drop until closed
   std::uint16_t close_code_sent_ = 0;
   char key_[kWsKeyLen];
   Url url_;

@@ -77,10 +77,6 @@ class ChannelTest(unittest.TestCase):
         self.fault_then_recover("big_frame")
         self.assertEqual(self.y.agent.log_text().count("closing with 1009"), n + 1)
 
-    # protocol/websocket/ws_client.cpp releases the stream right after queueing
-    # its 1009 close frame, so the frame never reaches the network (the
-    # simulator records 1006). Remove the marker once the client flushes it.
-    @unittest.expectedFailure
     def test_big_frame_close_code_1009_reaches_the_network(self):
         _, ch = self.fault_then_recover("big_frame")
         codes = [c["close_code"] for c in ch["connections"]]
