@@ -1,5 +1,6 @@
 // dialtoned: the Dialtone agent. Reads its configuration, builds the board's
 // hardware layer, and runs the phone on one event loop until SIGTERM/SIGINT.
+#include <glib.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -15,6 +16,9 @@
 #include "firmware/config/config.hpp"
 #include "firmware/core/event_loop.hpp"
 #include "firmware/core/log.hpp"
+#include "firmware/app/session_media.hpp"
+#include "firmware/app/yna_calls.hpp"
+#include "firmware/call/call_controller.hpp"
 #include "firmware/line/yna_line.hpp"
 #include "firmware/web/web_server.hpp"
 
@@ -150,6 +154,28 @@ int main(int argc, char** argv) {
     web = &web_server;
     phone.set_unlink([] { if (g_yna) g_yna->unlink(); });
     g_yna = yna;
+
+    // Calls: the line's REST client and notifications on one side, one
+    // WebRTC audio session per call on the other. libnice runs on a GLib
+    // context that our loop pumps, so everything stays on this thread.
+    static GMainContext* glib = g_main_context_new();
+    loop.attach_glib(glib);
+    static media::DtlsCertificate cert;
+    if (!cert.load_or_create(g_config.state_dir.c_str())) {
+      DT_LOGE("main", "cannot create or load the DTLS certificate in %s", g_config.state_dir.c_str());
+      return 1;
+    }
+    media::AudioSessionConfig media_cfg;
+    media_cfg.ice = app::ice_config_from(g_config.ice);
+    media_cfg.board_rate = desc->sample_rate;
+    static app::SessionMedia session_media(loop, glib, cert, media_cfg, phone);
+    static app::YnaCalls yna_calls(yna_line, phone);
+    static call::CallController calls(yna_calls, session_media, phone);
+    phone.attach_line(&calls, &session_media,
+                      [](std::span<const std::int16_t> mic, std::span<std::int16_t> ear) {
+                        session_media.on_audio_frame(mic, ear);
+                      });
+    yna->set_notification_observer(&yna_calls);
     yna->start();
     if (!web->start(g_config.web.host.view(), g_config.web.port, yna->web_config())) {
       DT_LOGE("main", "the local web page could not start on web.listen");

@@ -55,6 +55,7 @@ class Phone : public control::CommandHandler, public call::CallUi {
   std::string_view last_error() const { return last_error_.view(); }
   line::LineState line_state() const { return line_state_; }
   bool call_active() const { return calls_ && calls_->active(); }
+  std::uint32_t current_call_device_id() const { return calls_ ? calls_->machine().id() : 0; }
   std::string_view current_call_id() const { return calls_ ? calls_->machine().call_id() : std::string_view{}; }
   control::ControlServer& control() { return control_; }
 

@@ -154,6 +154,7 @@ class Control:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.connect(path)
         self.buf = b""
+        self.pending_events = []  # events that arrived while waiting for a reply
 
     def send_raw(self, data):
         self.sock.sendall(data)
@@ -177,8 +178,15 @@ class Control:
             msg = self.line()
             if "event" not in msg:
                 return msg
+            self.pending_events.append(msg)
 
     def wait_event(self, pred, timeout=10):
+        """The first event (already received or still to come) that matches;
+        earlier ones are consumed."""
+        while self.pending_events:
+            msg = self.pending_events.pop(0)
+            if pred(msg):
+                return msg
         deadline = time.time() + timeout
         while True:
             msg = self.line(max(0.01, deadline - time.time()))

@@ -1,0 +1,53 @@
+// The call controller's media port, carried out by one media::AudioSession
+// per call. The session lives in storage reserved here at start-up and is
+// rebuilt for each call (libnice and speexdsp allocate then, never per frame).
+// Also reports the control socket's `media` event every 5 s.
+#pragma once
+#include <optional>
+
+#include "firmware/app/phone.hpp"
+#include "firmware/call/call_ports.hpp"
+#include "firmware/config/config.hpp"
+#include "firmware/core/event_loop.hpp"
+#include "media/dtls/dtls_certificate.hpp"
+#include "media/session/audio_session.hpp"
+
+namespace dialtone::app {
+
+// ice.* of the config as the ICE agent takes it. STUN/TURN hosts must be IP
+// literals (libnice would resolve names on GResolver's threads); others are
+// skipped with a warning.
+media::IceConfig ice_config_from(const config::IceConfig& c);
+
+class SessionMedia final : public call::CallMedia {
+ public:
+  SessionMedia(EventLoop& loop, GMainContext* ctx, const media::DtlsCertificate& cert,
+               const media::AudioSessionConfig& cfg, Phone& phone)
+      : loop_(loop), ctx_(ctx), cert_(cert), cfg_(cfg), phone_(phone) {}
+
+  bool create_offer(call::MediaDirection d, bool ice_restart) override;
+  bool create_answer(std::string_view remote_offer, call::MediaDirection d) override;
+  bool apply_answer(std::string_view remote_answer) override;
+  std::string_view local_sdp() const override;
+  void set_flow(bool send, bool play) override;
+  bool send_dtmf(char digit) override;
+  void close() override;
+
+  void on_audio_frame(std::span<const std::int16_t> mic, std::span<std::int16_t> earpiece);
+
+ private:
+  bool ensure_session();
+  void report_stats();
+
+  EventLoop& loop_;
+  GMainContext* ctx_;
+  const media::DtlsCertificate& cert_;
+  media::AudioSessionConfig cfg_;
+  Phone& phone_;
+  std::optional<media::AudioSession> session_;
+  bool closing_ = false;
+  TimerId stats_timer_;
+  TimerId reap_timer_;
+};
+
+}  // namespace dialtone::app
