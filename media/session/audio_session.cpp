@@ -229,6 +229,17 @@ bool AudioSession::apply_negotiated(const sdp::Negotiated& n) {
             sdp::to_string(n.direction));
   }
   if (n.has_dtmf) dtmf_sender_.configure(n.dtmf.pt, n.dtmf.clock_rate);
+  auto remember = [this](const sdp::PayloadFormat& f) {
+    for (sdp::PayloadFormat& k : known_formats_)
+      if (k.pt == f.pt) {
+        k = f;  // the newest mapping wins
+        return;
+      }
+    known_formats_.push_back(f);
+  };
+  remember(n.audio);
+  if (n.has_dtmf) remember(n.dtmf);
+  for (const sdp::PayloadFormat& f : n.receive_formats) remember(f);
   return true;
 }
 
@@ -376,7 +387,7 @@ void AudioSession::on_rtp(std::span<const std::uint8_t> packet) {
   } else if (negotiated_.has_dtmf && p.payload_type == negotiated_.dtmf.pt) {
     kind = sdp::CodecKind::kTelephoneEvent;
   } else {
-    for (const sdp::PayloadFormat& f : negotiated_.receive_formats)
+    for (const sdp::PayloadFormat& f : known_formats_)
       if (f.pt == p.payload_type) kind = f.kind;
   }
   const TimeMs now = loop_.now();

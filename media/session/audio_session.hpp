@@ -158,6 +158,10 @@ class AudioSession {
   // negotiated media
   bool negotiated_ok_ = false;
   sdp::Negotiated negotiated_;
+  // Every payload type any negotiation of this call mapped. A peer may keep
+  // sending with the numbers of an earlier offer/answer after a re-offer
+  // that renumbers (aiortc does); RFC 3264 8.3.2 keeps those mappings valid.
+  FixedVector<sdp::PayloadFormat, 16> known_formats_;
   bool send_enabled_ = true;
   bool play_enabled_ = true;
 

@@ -19,6 +19,7 @@ FAR_HZ = 1000
 class CallTest(unittest.TestCase):
     def setUp(self):
         self.y = YnaSetup(ping_s=5, pong_s=5)
+        if os.environ.get("DT_DEBUG"): self.y.agent.config["log_level"] = "debug"; open(self.y.agent.config_path, "w").write(__import__("json").dumps(self.y.agent.config))
         self.addCleanup(self.y.close)
         write_wav(self.y.agent.capture, tone([MIC_HZ], 2.0, 16000, level=6000), 16000)
         self.y.start_agent()
@@ -57,6 +58,179 @@ class CallTest(unittest.TestCase):
         self.assertTrue(self.ctl.request({"cmd": "hangup"})["ok"])
         self.call_state("ended")
         self.y.assert_no_violations()
+
+    def connected_outgoing(self, number="14255550199"):
+        self.assertTrue(self.ctl.request({"cmd": "dial", "to": number})["ok"])
+        ev = self.call_state("connected")
+        time.sleep(1.5)
+        return ev["call_id"]
+
+    def far_rms_since(self, call_id, since_ms):
+        # No packets at all (the device stops sending while held) is silence too.
+        rms = self.y.admin("GET", f"/call/{call_id}/audio?since_ms={since_ms + 1}")["rms_20ms"]
+        return max((r for _, r in rms), default=0.0)
+
+    def far_now_ms(self, call_id):
+        rms = self.y.admin("GET", f"/call/{call_id}/audio")["rms_20ms"]
+        return rms[-1][0] if rms else 0
+
+    def test_incoming_call_rings_with_caller_id_then_answer_and_remote_hangup(self):
+        r = self.y.admin("POST", "/call/incoming",
+                         {"from": "+14255550123", "verificationStatus": "TN-Validation-Passed"})
+        call_id = r["callId"]
+        ev = self.call_state("ringing")
+        self.assertEqual(ev["direction"], "in")
+        self.assertEqual(ev["call_id"], call_id)
+        self.assertIn("14255550123", ev["peer"])
+        self.assertEqual(ev["verification"], "TN-Validation-Passed")
+        # The simulated board has no bell: the ring cadence plays in the earpiece.
+        x, rate = self.earpiece(1.0)
+        self.assertGreater(tone_ratio(x, 440, rate), 0.15, "ring tone missing")
+        paths = [q["path"] for q in self.y.admin("GET", f"/call/{call_id}")["requests"]]
+        self.assertTrue(any("/inProgress/" in p for p in paths), paths)
+        self.assertTrue(any("/ringing/" in p for p in paths), paths)
+
+        self.assertTrue(self.ctl.request({"cmd": "hook", "state": "off"})["ok"])  # answering is lifting
+        self.call_state("connected")
+        time.sleep(2.0)
+        self.assert_two_way_audio(call_id)
+        self.y.admin("POST", f"/call/{call_id}/terminate")
+        ev = self.call_state("ended")
+        self.assertEqual(ev["reason"], "remote_hangup")
+        self.y.assert_no_violations()
+
+    def test_decline_ends_with_reason_declined(self):
+        call_id = self.y.admin("POST", "/call/incoming", {"from": "+14255550123"})["callId"]
+        self.call_state("ringing")
+        self.assertTrue(self.ctl.request({"cmd": "decline"})["ok"])
+        self.call_state("ended")
+        deadline = time.time() + 5
+        ends = []
+        while time.time() < deadline and not ends:
+            time.sleep(0.1)
+            ends = [q for q in self.y.admin("GET", f"/call/{call_id}")["requests"] if q["method"] == "DELETE"]
+        self.assertEqual(len(ends), 1, ends)
+        self.assertEqual(ends[0]["reason"], "Declined")
+        self.y.assert_no_violations()
+
+    def test_caller_cancel_stops_the_ringing(self):
+        call_id = self.y.admin("POST", "/call/incoming", {"from": "+14255550123"})["callId"]
+        self.call_state("ringing")
+        self.y.admin("POST", f"/call/{call_id}/cancel")
+        self.call_state("ended")
+        self.y.agent.wait_played_seconds(0.3)
+        x, _ = self.earpiece(0.5)
+        self.assertLess(rms(x), 50, "ringing should have stopped")
+
+    def test_busy_number_plays_busy_tone(self):
+        self.assertTrue(self.ctl.request({"cmd": "dial", "to": "14255550196"})["ok"])
+        ev = self.call_state("ended")
+        self.assertEqual(ev["reason"], "busy")
+        x, rate = self.earpiece(1.0)
+        self.assertGreater(tone_ratio(x, 480, rate), 0.1, "busy tone 480 Hz missing")
+        self.assertGreater(tone_ratio(x, 620, rate), 0.1, "busy tone 620 Hz missing")
+
+    def test_unreachable_number_plays_reorder(self):
+        self.assertTrue(self.ctl.request({"cmd": "dial", "to": "14255550193"})["ok"])
+        self.assertEqual(self.call_state("ended")["reason"], "not_reachable")
+        x, rate = self.earpiece(1.0)
+        self.assertGreater(tone_ratio(x, 620, rate), 0.1, "reorder missing")
+
+    def test_ringback_while_the_far_end_rings(self):
+        self.assertTrue(self.ctl.request({"cmd": "dial", "to": "14255550191"})["ok"])
+        ev = self.call_state("ringing")
+        x, rate = self.earpiece(1.0)
+        self.assertGreater(tone_ratio(x, 440, rate) + tone_ratio(x, 480, rate), 0.3, "ringback missing")
+        self.y.admin("POST", f"/call/{ev['call_id']}/answer")
+        self.call_state("connected")
+
+    def test_early_media_replaces_ringback(self):
+        self.assertTrue(self.ctl.request({"cmd": "dial", "to": "14255550197"})["ok"])
+        self.call_state("early")
+        self.call_state("connected", timeout=20)
+
+    def test_local_hold_silences_the_far_end_then_resume(self):
+        call_id = self.connected_outgoing()
+        self.assertTrue(self.ctl.request({"cmd": "hold"})["ok"])
+        self.call_state("held")
+        time.sleep(0.5)
+        t = self.far_now_ms(call_id)
+        time.sleep(1.5)
+        self.assertLess(self.far_rms_since(call_id, t), 0.01, "far end still hears the microphone while held")
+        self.assertTrue(self.ctl.request({"cmd": "resume"})["ok"])
+        self.call_state("connected")
+        time.sleep(2.0)
+        self.assertTrue(self.far_heard(call_id, MIC_HZ))
+        self.y.assert_no_violations()
+
+    def test_remote_hold_and_resume(self):
+        call_id = self.connected_outgoing()
+        self.y.admin("POST", f"/call/{call_id}/hold")
+        self.call_state("remote_held")
+        self.y.admin("POST", f"/call/{call_id}/resume")
+        self.call_state("connected")
+        time.sleep(1.5)
+        x, rate = self.earpiece(1.0)
+        self.assertGreater(tone_ratio(x, FAR_HZ, rate), 0.3)
+        paths = [q["path"] for q in self.y.admin("GET", f"/call/{call_id}")["requests"]]
+        self.assertTrue(any("/acceptHold/" in p for p in paths), paths)
+        self.assertTrue(any("/acceptResume/" in p for p in paths), paths)
+        self.y.assert_no_violations()
+
+    def test_network_renegotiation_is_answered(self):
+        call_id = self.connected_outgoing()
+        self.y.admin("POST", f"/call/{call_id}/renegotiate")
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            paths = [q["path"] for q in self.y.admin("GET", f"/call/{call_id}")["requests"]]
+            if any("/renegotiate/" in p for p in paths):
+                break
+            time.sleep(0.2)
+        else:
+            self.fail("the device never answered the network's offer on /renegotiate")
+        time.sleep(1.5)
+        x, rate = self.earpiece(1.0)
+        self.assertGreater(tone_ratio(x, FAR_HZ, rate), 0.3, "audio lost after renegotiation")
+
+    def test_dtmf_digits_reach_the_far_end(self):
+        call_id = self.connected_outgoing()
+        self.assertTrue(self.ctl.request({"cmd": "dtmf", "digits": "12#"})["ok"])
+        self.assertTrue(self.ctl.request({"cmd": "key", "key": "9"})["ok"])  # the keypad in a call
+        deadline = time.time() + 5
+        digits = ""
+        while time.time() < deadline and digits != "12#9":
+            time.sleep(0.2)
+            digits = self.far_audio(call_id).get("dtmf_digits", "")
+        self.assertEqual(digits, "12#9")
+
+    def test_call_survives_a_channel_reconnect(self):
+        call_id = self.connected_outgoing()
+        before = len(self.y.state()["channel"]["connections"])
+        self.y.fault("close_1012")
+        deadline = time.time() + 10
+        while time.time() < deadline and len(self.y.state()["channel"]["connections"]) <= before:
+            time.sleep(0.2)
+        self.assertGreater(len(self.y.state()["channel"]["connections"]), before, "channel never reconnected")
+        time.sleep(1.0)
+        x, rate = self.earpiece(1.0)
+        self.assertGreater(tone_ratio(x, FAR_HZ, rate), 0.3, "audio stopped over the reconnect")
+        self.y.admin("POST", f"/call/{call_id}/terminate")  # arrives over the new channel
+        self.call_state("ended")
+
+    def test_network_misbehaviour_is_survived(self):
+        call_id = self.connected_outgoing()
+        # A status for a call we do not have, and a late Ringing: ignored.
+        self.y.admin("POST", "/notify", {"notifications": [{"sessionStatusNotification": {
+            "status": "Terminated", "callObjectRef": "https://127.0.0.1/calls/v1/sessions/nosuchcall"}}]})
+        self.y.admin("POST", f"/call/{call_id}/status", {"status": "Ringing", "responseCode": 180})
+        # A 500 on a call-progress post is retried.
+        self.y.fault("http_500_once")
+        self.assertTrue(self.ctl.request({"cmd": "hold"})["ok"])
+        self.call_state("held")
+        st = self.ctl.request({"cmd": "status"})
+        self.assertEqual(st["calls"][0]["state"], "held")
+        self.assertTrue(self.ctl.request({"cmd": "hangup"})["ok"])
+        self.call_state("ended")
 
 
 if __name__ == "__main__":
