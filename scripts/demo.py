@@ -1,5 +1,11 @@
-"""The README's first command: the agent on the simulated board, driven like
-a person would drive a desk phone, narrated step by step.
+"""The README's first command: a newcomer watches a telephone work.
+
+The real dialtoned runs on the built-in simulated board (microphone and
+earpiece are WAV files) against the built-in YNA network simulator, whose far
+end is an independent WebRTC stack (aiortc). The demo links the line through
+the device's own web page, lifts the handset, dials, talks, holds, sends
+DTMF, hangs up, then takes an incoming call, narrating each step and what the
+earpiece plays (found by frequency analysis, not assumed).
 
 Runs with Debian's /usr/bin/python3 inside a private network namespace.
 """
@@ -11,47 +17,107 @@ import time
 root = sys.argv[1] if len(sys.argv) > 1 else os.getcwd()
 sys.path.insert(0, os.path.join(root, "tests", "integration"))
 os.environ.setdefault("DIALTONE_BUILD_DIR", os.path.join(root, "build"))
-from dialtone_harness import Agent, read_wav, tone_ratio  # noqa: E402
+from dialtone_harness import read_wav, tone, tone_ratio, write_wav  # noqa: E402
+from yna_it import YnaSetup  # noqa: E402
+
+MIC_HZ = 600  # what the "person" says into the microphone
 
 
 def say(msg):
     print(f"\n== {msg}", flush=True)
 
 
-def describe(agent, seconds=0.4):
-    x, rate = agent.playback_tail(seconds)
-    found = [f for f in (350, 440, 480, 620, 950, 1400, 1800) if tone_ratio(x, f, rate) > 0.1]
-    return ", ".join(f"{f} Hz" for f in found) or "silence"
+def earpiece(y, seconds=0.8):
+    y.agent.wait_played_seconds(seconds)
+    x, rate = y.agent.playback_tail(seconds)
+    names = {350: "350", 440: "440", 480: "480", 620: "620", 950: "950", 1000: "1000 (far end)"}
+    found = [f"{names[f]} Hz" for f in names if tone_ratio(x, f, rate) > 0.1]
+    return ", ".join(found) or "silence"
+
+
+def show_events(ctl):
+    while ctl.pending_events:
+        ev = ctl.pending_events.pop(0)
+        print("   event:", ev, flush=True)
+
+
+def wait_call(ctl, state, timeout=20):
+    ev = ctl.wait_event(lambda e: e["event"] == "call" and e["state"] == state, timeout)
+    print("   event:", ev, flush=True)
+    return ev
 
 
 def main():
     out_dir = os.path.join(root, "out")
     os.makedirs(out_dir, exist_ok=True)
-    agent = Agent().start()
-    ctl = agent.ctl
+    say("Starting the YNA network simulator and dialtoned on the simulated board")
+    y = YnaSetup(ping_s=10, pong_s=5)
+    write_wav(y.agent.capture, tone([MIC_HZ], 2.0, 16000, level=6000), 16000)
     try:
-        say("dialtoned is running on the simulated board")
-        print(ctl.request({"cmd": "status"}))
+        y.start_agent()
+        ctl = y.agent.ctl
+        ctl.request({"cmd": "subscribe"})
+        print("   status:", ctl.request({"cmd": "status"})["line"])
+
+        say(f"Linking the line on the local web page {y.origin}/ (Link -> sign in -> callback)")
+        y.link()
+        line = y.wait_line("registered")
+        print(f"   line registered: {line}")
+
         say("Lifting the handset")
         ctl.request({"cmd": "hook", "state": "off"})
-        agent.wait_played_seconds(0.8)
-        print("earpiece:", describe(agent), "(North American dial tone is 350 + 440 Hz)")
-        say("Dialling 14255550199 #")
+        print("   earpiece:", earpiece(y), "(North American dial tone is 350 + 440 Hz)")
+
+        say("Dialling 1 425 555 0199 # (the simulator's far end answers and plays 1000 Hz)")
         for k in "14255550199#":
             ctl.request({"cmd": "key", "key": k})
-        agent.wait_played_seconds(1.0)
-        print("earpiece:", describe(agent), "(intercept tones: no line is linked yet)")
-        agent.wait_played_seconds(1.5)
-        print("earpiece:", describe(agent), "(reorder is 480 + 620 Hz)")
-        print(ctl.request({"cmd": "status"}))
-        say("Replacing the handset")
+        ev = wait_call(ctl, "connected")
+        call_id = ev["call_id"]
+        time.sleep(2.0)
+        print("   earpiece:", earpiece(y))
+        heard = y.admin("GET", f"/call/{call_id}/audio")["top_frequencies"][:3]
+        print(f"   the far end hears (Hz, 100 ms blocks): {[(t['hz'], t['blocks']) for t in heard]}"
+              f" -- our microphone plays {MIC_HZ} Hz")
+
+        say("Pressing 4 2 on the keypad during the call (RFC 4733 DTMF)")
+        ctl.request({"cmd": "key", "key": "4"})
+        ctl.request({"cmd": "key", "key": "2"})
+        time.sleep(1.0)
+        print("   the far end received digits:", y.admin("GET", f"/call/{call_id}/audio")["dtmf_digits"])
+
+        say("Hold, then resume")
+        ctl.request({"cmd": "hold"})
+        wait_call(ctl, "held")
+        ctl.request({"cmd": "resume"})
+        wait_call(ctl, "connected")
+        time.sleep(1.0)
+        print("   earpiece:", earpiece(y))
+
+        say("Replacing the handset (hang up)")
         ctl.request({"cmd": "hook", "state": "on"})
-        agent.wait_played_seconds(0.5)
-        print("earpiece:", describe(agent))
+        wait_call(ctl, "ended")
+
+        say("An incoming call from +1 425 555 0123")
+        y.admin("POST", "/call/incoming", {"from": "+14255550123", "verificationStatus": "TN-Validation-Passed"})
+        wait_call(ctl, "ringing")
+        print("   earpiece:", earpiece(y, 1.0), "(the simulated board has no bell: the ring plays here)")
+        say("Lifting the handset to answer")
+        ctl.request({"cmd": "hook", "state": "off"})
+        wait_call(ctl, "connected")
+        time.sleep(1.5)
+        print("   earpiece:", earpiece(y))
+        ctl.request({"cmd": "hook", "state": "on"})
+        wait_call(ctl, "ended")
+        show_events(ctl)
+        report = y.violations()
+        say(f"The simulator checked every request, PoP token and frame: "
+            f"{len(report['violations'])} violations, {len(report.get('lint', []))} lint notes")
+        for v in report["violations"] + report.get("lint", []):
+            print("  ", v)
     finally:
-        agent.stop()
-        shutil.copy(agent.playback, os.path.join(out_dir, "playback.wav"))
-        shutil.copy(agent.log_path, os.path.join(out_dir, "agent.log"))
+        y.close()
+        shutil.copy(y.agent.playback, os.path.join(out_dir, "playback.wav"))
+        shutil.copy(y.agent.log_path, os.path.join(out_dir, "agent.log"))
     x, rate = read_wav(os.path.join(out_dir, "playback.wav"))
     say(f"Earpiece audio: out/playback.wav ({len(x) / rate:.1f} s at {rate} Hz); agent log: out/agent.log")
 
