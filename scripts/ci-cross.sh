@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# CI step for the boards: from nothing, prepare the machine, cross-build for
+# arm64 (pi-handset) and run the unit tests and `dialtoned --version` under
+# qemu-user, then print the footprint table. Caches nothing: every run
+# installs and builds from scratch in a fresh build-ci-arm64/.
+#   scripts/ci-cross.sh [arm64|armhf]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+arch=${1:-arm64}
+build_dir="$here/build-ci-$arch"
+start=$(date +%s)
+rm -rf "$build_dir"
+"$here/scripts/cross-build.sh" "$arch" --board pi-handset --build-dir "$build_dir"
+"$here/scripts/qemu-test.sh" "$arch" --build-dir "$build_dir"
+"$here/scripts/footprint.sh" "$build_dir"
+echo "ci-cross: $arch passed in $(( $(date +%s) - start )) s"
