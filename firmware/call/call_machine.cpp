@@ -221,7 +221,9 @@ void CallMachine::step(const Event& e, Actions& out) {
                   : state_ == State::kRemoteHeld ? MediaDirection::kRecvOnly : MediaDirection::kSendRecv,
                   true, out);
       } else if (state_ == State::kDialing || state_ == State::kProceeding || state_ == State::kRinging ||
-                 state_ == State::kEarly) {
+                 state_ == State::kEarly || offer_ == Offer::kRestart) {
+        // Before the call is up, or when the restart itself failed: give up
+        // cleanly rather than leave a call with no audio.
         end("media_failed", handset::Tone::kReorder, true, "Terminated", out);
       }
       return;

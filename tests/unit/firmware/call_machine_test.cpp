@@ -202,6 +202,15 @@ TEST_F(CallMachineTest, MediaFailureRestartsIceThroughRenegotiation) {
   EXPECT_EQ(m.state(), State::kConnected);
 }
 
+TEST_F(CallMachineTest, AFailedIceRestartEndsTheCall) {
+  connected_out();
+  step(Event{.kind = K::kMediaFailed});
+  auto a = step(Event{.kind = K::kMediaFailed});  // the restart could not even start
+  EXPECT_EQ(m.state(), State::kEnded);
+  EXPECT_EQ(m.reason(), "media_failed");
+  EXPECT_EQ(find(a, A::kEnd)->reason, "Terminated");
+}
+
 TEST_F(CallMachineTest, FailedHoldPostLeavesTheCallConnected) {
   connected_out();
   step(Event{.kind = K::kHold});
