@@ -1,5 +1,8 @@
 // Media hot paths, per 20 ms frame: encode + packetise, decode, jitter
-// buffer push/pop, and one SDP parse. Each benchmark also reports the heap
+// buffer push/pop, SRTP protect/unprotect (keys from a real in-memory DTLS
+// handshake between two DtlsSrtp engines), the whole send and receive path
+// of one frame, and the signalling parsers/builders: one SDP parse, one SDP
+// offer written, one YNA notification frame parsed. Each benchmark also reports the heap
 // calls it made per iteration (counted by the malloc interposer from the
 // unit tests); the target is zero.
 #include <benchmark/benchmark.h>
@@ -7,14 +10,19 @@
 #include <array>
 #include <cmath>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "media/codec/g711_codec.hpp"
+#include "media/dtls/dtls_certificate.hpp"
+#include "media/dtls/dtls_srtp.hpp"
 #include "media/codec/opus_codec.hpp"
 #include "media/jitter/jitter_buffer.hpp"
 #include "media/jitter/playout.hpp"
 #include "media/rtp/rtp_packet.hpp"
 #include "media/sdp/sdp_parser.hpp"
+#include "media/sdp/sdp_writer.hpp"
+#include "protocol/yna/notification.hpp"
 #include "tests/unit/media/alloc_counter.hpp"
 #include "tests/unit/media/sdp_fixtures.hpp"
 
@@ -180,6 +188,204 @@ void BM_SdpParseChromeOffer(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(sdp::parse(test::kChromeOffer, d));
 }
 BENCHMARK(BM_SdpParseChromeOffer);
+
+// ---- SRTP: two engines that completed a DTLS handshake in memory ----------
+struct SrtpPair {
+  DtlsCertificate cert_a, cert_b;
+  DtlsSrtp a, b;  // a = client (sends in the benchmarks), b = server
+  bool ok = false;
+
+  SrtpPair() {
+    if (!cert_a.generate() || !cert_b.generate() || !a.init(cert_a) || !b.init(cert_b)) return;
+    TimeMs now = 0;
+    if (!b.start(DtlsRole::kServer, cert_a.fingerprint(), now) || !a.start(DtlsRole::kClient, cert_b.fingerprint(), now))
+      return;
+    for (int round = 0; round < 50 && !(a.state() == DtlsState::kConnected && b.state() == DtlsState::kConnected);
+         ++round) {
+      std::span<const std::uint8_t> d;
+      while (a.poll_transmit(d)) {
+        std::vector<std::uint8_t> copy(d.begin(), d.end());  // the span dies on the next call
+        b.handle_datagram(copy, now);
+      }
+      while (b.poll_transmit(d)) {
+        std::vector<std::uint8_t> copy(d.begin(), d.end());
+        a.handle_datagram(copy, now);
+      }
+      now += 10;
+    }
+    ok = a.state() == DtlsState::kConnected && b.state() == DtlsState::kConnected;
+  }
+};
+
+SrtpPair& srtp_pair() {
+  static SrtpPair p;  // one handshake for the whole binary (ECDSA is slow)
+  return p;
+}
+
+constexpr std::size_t kOpusPayloadBytes = 80;  // ~32 kbit/s at 20 ms
+
+void BM_SrtpProtect(benchmark::State& state) {
+  SrtpPair& p = srtp_pair();
+  if (!p.ok) return state.SkipWithError("DTLS handshake failed");
+  std::array<std::uint8_t, kOpusPayloadBytes> payload{};
+  std::array<std::uint8_t, limits::kRtpPacketMax + DtlsSrtp::kSrtpOverheadMax> wire{};
+  RtpHeader h;
+  h.payload_type = 111;
+  h.ssrc = 0x1111;
+  HeapCalls heap(state);
+  for (auto _ : state) {
+    std::size_t n = write_rtp(h, payload, wire);
+    benchmark::DoNotOptimize(p.a.protect_rtp(wire, n));
+    ++h.sequence;
+    h.timestamp += 960;
+  }
+}
+BENCHMARK(BM_SrtpProtect);
+
+// protect by the peer + unprotect by us: unprotect alone is this minus BM_SrtpProtect.
+void BM_SrtpProtectUnprotect(benchmark::State& state) {
+  SrtpPair& p = srtp_pair();
+  if (!p.ok) return state.SkipWithError("DTLS handshake failed");
+  std::array<std::uint8_t, kOpusPayloadBytes> payload{};
+  std::array<std::uint8_t, limits::kRtpPacketMax + DtlsSrtp::kSrtpOverheadMax> wire{};
+  RtpHeader h;
+  h.payload_type = 111;
+  h.ssrc = 0x2222;
+  HeapCalls heap(state);
+  for (auto _ : state) {
+    std::size_t n = write_rtp(h, payload, wire);
+    p.a.protect_rtp(wire, n);
+    benchmark::DoNotOptimize(p.b.unprotect_rtp(wire.data(), n));
+    ++h.sequence;
+    h.timestamp += 960;
+  }
+}
+BENCHMARK(BM_SrtpProtectUnprotect);
+
+// One frame out: Opus encode (48 kHz), RTP header, SRTP protect.
+void BM_FrameSendPath(benchmark::State& state) {
+  SrtpPair& p = srtp_pair();
+  if (!p.ok) return state.SkipWithError("DTLS handshake failed");
+  auto codec = std::make_unique<OpusCodec>();
+  codec->init();
+  const auto pcm = tone(codec->frame_samples() * 50, codec->sample_rate());
+  std::array<std::uint8_t, limits::kRtpPacketMax + DtlsSrtp::kSrtpOverheadMax> wire{};
+  RtpHeader h;
+  h.payload_type = 111;
+  h.ssrc = 0x3333;
+  std::size_t frame = 0;
+  HeapCalls heap(state);
+  for (auto _ : state) {
+    const std::size_t header = write_rtp_header(h, wire);
+    int n = codec->encode(std::span(pcm).subspan(frame * codec->frame_samples(), codec->frame_samples()),
+                          std::span(wire).subspan(header, limits::kRtpPacketMax - header));
+    std::size_t len = header + static_cast<std::size_t>(n > 0 ? n : 0);
+    benchmark::DoNotOptimize(p.a.protect_rtp(wire, len));
+    ++h.sequence;
+    h.timestamp += 960;
+    frame = (frame + 1) % 50;
+  }
+}
+BENCHMARK(BM_FrameSendPath);
+
+// One frame in: (the peer's protect) SRTP unprotect, RTP parse, jitter push,
+// one tick's pop, Opus decode.
+void BM_FrameReceivePath(benchmark::State& state) {
+  SrtpPair& p = srtp_pair();
+  if (!p.ok) return state.SkipWithError("DTLS handshake failed");
+  auto e = std::make_unique<OpusCodec>();
+  auto d = std::make_unique<OpusCodec>();
+  e->init();
+  d->init();
+  const auto packets = encoded(*e, 50);
+  std::array<std::uint8_t, limits::kRtpPacketMax + DtlsSrtp::kSrtpOverheadMax> wire{};
+  std::array<std::int16_t, limits::kFrameSamplesMax> pcm{};
+  RtpHeader h;
+  h.payload_type = 111;
+  h.ssrc = 0x4444;
+  auto jb = std::make_unique<JitterBuffer>();
+  TimeMs now = 0;
+  std::size_t i = 0;
+  HeapCalls heap(state);
+  for (auto _ : state) {
+    std::size_t n = write_rtp(h, packets[i], wire);
+    p.a.protect_rtp(wire, n);
+    p.b.unprotect_rtp(wire.data(), n);
+    RtpPacket pkt;
+    parse_rtp({wire.data(), n}, pkt);
+    jb->push(pkt, now);
+    benchmark::DoNotOptimize(play_next(*jb, *d, pcm));
+    ++h.sequence;
+    h.timestamp += 960;
+    now += 20;
+    i = (i + 1) % packets.size();
+  }
+}
+BENCHMARK(BM_FrameReceivePath);
+
+// ---- signalling -------------------------------------------------------------
+void BM_SdpWriteOffer(benchmark::State& state) {
+  static const std::uint8_t fp[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                                      17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+  static std::array<sdp::Candidate, 3> cands{};
+  const char* addrs[] = {"192.168.1.20", "10.0.0.7", "203.0.113.9"};
+  for (std::size_t k = 0; k < cands.size(); ++k) {
+    cands[k].foundation.assign(std::to_string(k + 1));
+    cands[k].priority = 2130706431u - static_cast<std::uint32_t>(k) * 1000;
+    cands[k].address.assign(addrs[k]);
+    cands[k].port = static_cast<std::uint16_t>(50000 + k);
+    cands[k].type = k == 2 ? sdp::CandidateType::kSrflx : sdp::CandidateType::kHost;
+    if (k == 2) {
+      cands[k].related_address.assign(addrs[0]);
+      cands[k].related_port = 50000;
+    }
+  }
+  sdp::LocalMedia local;
+  local.ice_ufrag = "a1b2";
+  local.ice_pwd = "0123456789abcdef01234567";
+  local.fingerprint_sha256 = fp;
+  local.ssrc = 0x12345678;
+  local.cname = "dialtone0123";
+  local.candidates = cands;
+  local.session_id = 4242;
+  local.session_version = 2;
+  static std::array<char, limits::kSdpMax> out{};
+  HeapCalls heap(state);
+  for (auto _ : state) {
+    std::size_t len = 0;
+    benchmark::DoNotOptimize(sdp::write_offer(local, out, len));
+    benchmark::DoNotOptimize(len);
+  }
+}
+BENCHMARK(BM_SdpWriteOffer);
+
+// A Connected status carrying the far end's answer SDP: the largest frame
+// a call set-up brings.
+void BM_YnaNotificationParse(benchmark::State& state) {
+  static std::string frame;
+  if (frame.empty()) {
+    std::string sdp;
+    for (char c : std::string_view(test::kChromeOffer)) {
+      if (c == '\r') sdp += "\\r";
+      else if (c == '\n') sdp += "\\n";
+      else if (c == '"') sdp += "\\\"";
+      else sdp += c;
+    }
+    frame = R"({"notificationList":[{"sessionStatusNotification":{"status":"Connected","responseCode":200,)"
+            R"("callObjectRef":"https://127.0.0.1/calls/v1/sessions/0123456789ABCDEF0123456789ABCDEF01234567",)"
+            R"("receiverAddress":"tel:+14255550199","epochTime":1700000000000,"sdp":")" +
+            sdp + R"(","notificationReference":{"notificationId":1042,"sequenceNumber":17,"epochTime":1700000000000}}}]})";
+  }
+  std::size_t seen = 0;
+  HeapCalls heap(state);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(protocol::yna::parse_notification_frame(
+        frame, [&seen](const protocol::yna::Notification& n) { seen += n.sdp.size(); }));
+  }
+  benchmark::DoNotOptimize(seen);
+  state.counters["frame_bytes"] = static_cast<double>(frame.size());
+}
+BENCHMARK(BM_YnaNotificationParse);
 
 }  // namespace
 

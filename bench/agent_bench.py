@@ -1,0 +1,184 @@
+#!/usr/bin/python3
+"""The call benchmarks of the real dialtoned against the YNA simulator's
+aiortc far end. Runs inside a private network namespace (loopback only);
+bench/run.sh starts it. Prints one JSON object on stdout.
+
+  agent_bench.py --build DIR --preload SO [--window 30] [--calls 10] [--soak N]
+
+Measures, in this order, on one agent process:
+  idle      CPU of the registered, on-hook agent over 10 s (the baseline)
+  call      one call to +14255550199 (answers at once, plays 1000 Hz): after
+            5 s of settling, a --window s steady window: user+sys CPU from
+            /proc/PID/stat, VmRSS every second, VmHWM at the end, and the heap
+            calls counted by alloc_preload.so between two snapshots
+  setup     --calls calls: dial command -> `connected` event (DTLS done),
+            split with the simulator's own timestamps into device and
+            simulator/aiortc time
+  soak      (--soak N) N calls back to back, RSS and open fds every tenth
+"""
+import argparse
+import json
+import os
+import signal
+import statistics
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+sys.path.insert(0, HERE)
+
+from procstat import Proc, heap_window  # noqa: E402
+
+NUMBER = "14255550199"
+FAR_HZ = 1000
+MIC_HZ = 600
+
+
+def log(*a):
+    print("agent_bench:", *a, file=sys.stderr, flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--preload", required=True)
+    ap.add_argument("--window", type=float, default=30)
+    ap.add_argument("--calls", type=int, default=10)
+    ap.add_argument("--soak", type=int, default=0)
+    a = ap.parse_args()
+    os.environ["DIALTONE_BUILD_DIR"] = a.build
+    from dialtone_harness import tone, tone_ratio, write_wav  # noqa: E402
+    from yna_it import YnaSetup  # noqa: E402
+
+    out = {}
+    # The ping interval of the shipped default config (device-control.md).
+    y = YnaSetup(ping_s=30, pong_s=10)
+    try:
+        write_wav(y.agent.capture, tone([MIC_HZ], 2.0, 16000, level=6000), 16000)
+        heap_file = os.path.join(y.agent.dir, "heap.txt")
+        os.environ["LD_PRELOAD"] = a.preload
+        os.environ["ALLOC_PRELOAD_OUT"] = heap_file
+        try:
+            y.start_agent()
+        finally:
+            del os.environ["LD_PRELOAD"]
+            del os.environ["ALLOC_PRELOAD_OUT"]
+        y.link()
+        y.wait_line("registered")
+        ctl = y.agent.ctl
+        ctl.request({"cmd": "subscribe"})
+        p = Proc(y.agent.proc.pid)
+
+        def call_state(state, timeout=20):
+            return ctl.wait_event(lambda e: e["event"] == "call" and e["state"] == state, timeout)
+
+        def hang_up():
+            # hangup ends the call; the handset stays off hook until put down.
+            assert ctl.request({"cmd": "hangup"})["ok"]
+            call_state("ended")
+            assert ctl.request({"cmd": "hook", "state": "on"})["ok"]
+
+        def dtls_up_after(t_mono, timeout=10):
+            """CLOCK_MONOTONIC time of the first 'DTLS-SRTP up' log line after t_mono
+            (the agent logs monotonic seconds, the clock time.monotonic() reads)."""
+            deadline = time.time() + timeout
+            while time.time() < deadline:
+                for line in y.agent.log_text().splitlines():
+                    if "connected (DTLS-SRTP up" in line:
+                        t = float(line.split()[0])
+                        if t >= t_mono - 0.002:
+                            return t
+                time.sleep(0.05)
+            return None
+
+        if not a.soak:
+            time.sleep(2)
+            c0 = p.cpu_s()
+            t0 = time.monotonic()
+            time.sleep(10)
+            out["idle_cpu_pct"] = 100 * (p.cpu_s() - c0) / (time.monotonic() - t0)
+            out["idle_rss_kb"] = p.status()["VmRSS"]
+            log(f"idle: {out['idle_cpu_pct']:.2f}% CPU, RSS {out['idle_rss_kb']} kB")
+
+            # ---- one call, steady window -------------------------------------------------
+            assert ctl.request({"cmd": "dial", "to": NUMBER})["ok"]
+            ev = call_state("connected")
+            call_id = ev["call_id"]
+            time.sleep(5)
+            w = heap_window(p, heap_file, a.window)
+            out.update({"call_" + k: v for k, v in w.items()})
+            y.agent.wait_played_seconds(1.0)
+            x, rate = y.agent.playback_tail(1.0)
+            out["call_far_tone_ratio"] = round(tone_ratio(x, FAR_HZ, rate), 3)
+            tops = y.admin("GET", f"/call/{call_id}/audio").get("top_frequencies") or []
+            out["call_far_heard_mic"] = sum(t["blocks"] for t in tops if abs(t["hz"] - MIC_HZ) <= 20) >= 5
+            st = ctl.request({"cmd": "status"})
+            out["call_status"] = st["calls"][0] if st.get("calls") else None
+            log(f"call: {w['cpu_pct']:.2f}% CPU, RSS {w['rss_steady_kb']} kB, HWM {w['rss_peak_kb']} kB, "
+                f"heap ours {w['heap_ours_per_s']:.1f}/s libs {w['heap_libs_per_s']:.1f}/s, "
+                f"earpiece 1000 Hz ratio {out['call_far_tone_ratio']}")
+            hang_up()
+            time.sleep(1)
+
+            # ---- set-up times ---------------------------------------------------------
+            setups, device, sim, dtls = [], [], [], []
+            for i in range(a.calls):
+                t0, m0 = time.time(), time.monotonic()
+                assert ctl.request({"cmd": "dial", "to": NUMBER})["ok"]
+                ev = call_state("connected")
+                t1 = time.time()
+                up = dtls_up_after(m0)
+                if up is not None:
+                    dtls.append((up - m0) * 1000)
+                rec = y.admin("GET", f"/call/{ev['call_id']}")
+                start_ms = next(r["t_ms"] for r in rec["requests"] if r["path"].endswith("/start"))
+                conn_ms = next(n["t_ms"] for n in rec["notifications"] if n["status"] == "Connected")
+                total = (t1 - t0) * 1000
+                # Between /start arriving and the Connected status leaving, the
+                # simulator waits its scripted 0.5 s and aiortc builds its answer.
+                far = conn_ms - start_ms
+                setups.append(total)
+                sim.append(far)
+                device.append(total - far)
+                hang_up()
+                time.sleep(0.3)
+            out["setup_ms"] = [round(s, 1) for s in setups]
+            out["setup_dtls_ms"] = [round(s, 1) for s in dtls]
+            out["setup_dtls_median_ms"] = statistics.median(dtls) if dtls else None
+            out["setup_median_ms"] = statistics.median(setups)
+            out["setup_sim_median_ms"] = statistics.median(sim)
+            out["setup_device_median_ms"] = statistics.median(device)
+            out["rss_after_calls_kb"] = p.status()["VmRSS"]
+            out["peak_rss_kb"] = p.status()["VmHWM"]
+            log(f"setup: median {out['setup_median_ms']:.0f} ms (simulator/aiortc {out['setup_sim_median_ms']:.0f}, "
+                f"rest {out['setup_device_median_ms']:.0f})")
+        else:
+            soak = []
+            first = None
+            for i in range(1, a.soak + 1):
+                assert ctl.request({"cmd": "dial", "to": NUMBER})["ok"]
+                call_state("connected")
+                time.sleep(0.5)
+                hang_up()
+                time.sleep(0.2)
+                if i % 10 == 0:
+                    s = p.status()
+                    row = {"call": i, "rss_kb": s["VmRSS"], "fds": p.fds(), "hwm_kb": s["VmHWM"]}
+                    soak.append(row)
+                    log(f"soak: after {i} calls RSS {row['rss_kb']} kB, fds {row['fds']}")
+            out["soak"] = soak
+            base = soak[0]
+            last = soak[-1]
+            out["soak_rss_growth_pct"] = 100 * (last["rss_kb"] - base["rss_kb"]) / base["rss_kb"]
+            out["soak_fd_growth"] = last["fds"] - base["fds"]
+        out["agent_exit_code"] = y.agent.stop()
+        out["violations"] = len(y.violations()["violations"]) if y.sim.proc.poll() is None else None
+    finally:
+        y.close()
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    main()

@@ -1,0 +1,133 @@
+"""What the benchmarks read about a running process: CPU seconds (user + sys
+of all its threads, /proc/PID/stat), memory (/proc/PID/status), open fds,
+and the heap-call snapshots written by alloc_preload.so."""
+import os
+import signal
+import statistics
+import time
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+SNAP_SIGNAL = signal.SIGRTMIN + 7  # alloc_preload.c's default
+KINDS = ("malloc", "calloc", "realloc", "free", "new", "delete")
+
+
+class Proc:
+    def __init__(self, pid):
+        self.pid = pid
+
+    def cpu_s(self):
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        # fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+    def status(self):
+        out = {}
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if v.strip().endswith("kB"):
+                    out[k] = int(v.split()[0])
+        return out
+
+    def fds(self):
+        return len(os.listdir(f"/proc/{self.pid}/fd"))
+
+    def mapped_objects(self):
+        """Paths of the files mapped executable (the code the process runs)."""
+        paths = set()
+        with open(f"/proc/{self.pid}/maps") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 6 and "x" in parts[1] and parts[5].startswith("/"):
+                    paths.add(parts[5])
+        return sorted(paths)
+
+
+def read_snapshots(path):
+    """[{(kind, obj, off): [counts...]}, ...] in file order."""
+    snaps, cur = [], None
+    if not os.path.exists(path):
+        return snaps
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if not parts:
+                continue
+            if parts[0] == "snap":
+                cur = {}
+            elif parts[0] == "end":
+                snaps.append(cur)
+            elif cur is not None and len(parts) == 3 + len(KINDS):
+                cur[(parts[0], parts[1], parts[2])] = [int(x) for x in parts[3:]]
+    return snaps
+
+
+def snapshot(pid, path, timeout=5):
+    n = len(read_snapshots(path))
+    os.kill(pid, SNAP_SIGNAL)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        s = read_snapshots(path)
+        if len(s) > n:
+            return s[-1]
+        time.sleep(0.05)
+    return None
+
+
+def heap_diff(a, b, seconds, exe_like=()):
+    """Heap calls per second between snapshots a and b, split into the main
+    executable (plus any object whose path contains one of `exe_like`) and
+    libraries; also the busiest callers."""
+    ours = libs = 0
+    ours_alloc = libs_alloc = 0
+    by_obj, callers = {}, []
+    for key, counts in b.items():
+        before = a.get(key, [0] * len(KINDS)) if a else [0] * len(KINDS)
+        d = [x - y for x, y in zip(counts, before)]
+        total = sum(d)
+        if not total:
+            continue
+        allocs = d[0] + d[1] + d[2] + d[4]
+        kind, obj, off = key
+        mine = kind == "exe" or any(s in obj for s in exe_like)
+        if mine:
+            ours += total
+            ours_alloc += allocs
+        else:
+            libs += total
+            libs_alloc += allocs
+        name = os.path.basename(obj)
+        by_obj[name] = by_obj.get(name, 0) + total
+        callers.append((total, kind, name, off))
+    callers.sort(reverse=True)
+    return {
+        "heap_ours_per_s": ours / seconds, "heap_libs_per_s": libs / seconds,
+        "heap_ours_allocs_per_s": ours_alloc / seconds, "heap_libs_allocs_per_s": libs_alloc / seconds,
+        "heap_by_object_per_s": {k: round(v / seconds, 1) for k, v in
+                                 sorted(by_obj.items(), key=lambda kv: -kv[1])},
+        "heap_top_callers": [{"per_s": round(t / seconds, 1), "kind": k, "object": n, "offset": o}
+                             for t, k, n, o in callers[:12]],
+    }
+
+
+def heap_window(p, heap_file, seconds, exe_like=()):
+    """One steady window: CPU %, RSS samples, HWM, heap calls by caller."""
+    a = snapshot(p.pid, heap_file)
+    c0, t0 = p.cpu_s(), time.monotonic()
+    rss = []
+    end = t0 + seconds
+    while time.monotonic() < end:
+        time.sleep(min(1.0, max(0.0, end - time.monotonic())))
+        rss.append(p.status()["VmRSS"])
+    c1, t1 = p.cpu_s(), time.monotonic()
+    b = snapshot(p.pid, heap_file)
+    st = p.status()
+    out = {"window_s": round(t1 - t0, 2), "cpu_pct": 100 * (c1 - c0) / (t1 - t0),
+           "rss_steady_kb": int(statistics.median(rss)), "rss_min_kb": min(rss), "rss_max_kb": max(rss),
+           "rss_peak_kb": st["VmHWM"]}
+    if a is not None and b is not None:
+        out.update(heap_diff(a, b, t1 - t0, exe_like))
+    else:
+        out["heap_error"] = "no snapshot from alloc_preload (not loaded?)"
+    return out

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Footprint and speed of dialtoned, side by side with Debian's baresip.
+#   bench/run.sh          set up, build (build-bench/, -DDIALTONE_BENCH=ON),
+#                         run every benchmark, print the table (~4 min)
+#   bench/run.sh --soak   100 calls back to back: RSS and open fds every tenth
+# Never part of the pass/fail tests. Calls run on loopback inside a private
+# network namespace (scripts/in-netns.sh); needs root.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+build="$here/build-bench"
+soak=0
+window=${BENCH_WINDOW:-30}
+calls=${BENCH_CALLS:-10}
+[ "${1:-}" = "--soak" ] && soak=1
+
+# Packages and build: setup.sh installs Dialtone's packages and builds the
+# tree configured here (benchmarks on, unit tests off: fewer targets).
+cmake -S "$here" -B "$build" -DDIALTONE_BENCH=ON -DDIALTONE_TESTS=OFF >/dev/null
+"$here/scripts/setup.sh" --build-dir "$build" >&2
+if ! command -v baresip >/dev/null; then
+  echo "bench: installing baresip" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq baresip >&2 ||
+    echo "bench: baresip could not be installed; its column stays empty" >&2
+fi
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+netns="$here/scripts/in-netns.sh"
+py=/usr/bin/python3
+cd "$here/bench"
+
+if [ "$soak" = 1 ]; then
+  "$netns" $py agent_bench.py --build "$build" --preload "$build/bench/alloc_preload.so" --soak 100 >"$out/soak.json"
+  $py report.py --soak "$out/soak.json"
+  exit 0
+fi
+
+echo "bench: microbenchmarks" >&2
+"$build/bench/media_bench" --benchmark_min_time=0.2 --benchmark_format=json >"$out/micro.json" 2>/dev/null
+"$build/bench/latency_probe" >"$out/latency.json"
+echo "bench: dialtoned in a call against the simulator (${window} s window, $calls set-ups)" >&2
+"$netns" $py agent_bench.py --build "$build" --preload "$build/bench/alloc_preload.so" \
+  --window "$window" --calls "$calls" >"$out/agent.json"
+echo "bench: baresip calling baresip" >&2
+if command -v baresip >/dev/null; then
+  "$netns" $py baresip_bench.py --preload "$build/bench/alloc_preload.so" \
+    --window "$window" --calls "$calls" >"$out/baresip.json" || echo '{"error":"baresip bench failed"}' >"$out/baresip.json"
+else
+  echo '{"error":"baresip not installed"}' >"$out/baresip.json"
+fi
+$py report.py --build "$build" --dir "$out"
