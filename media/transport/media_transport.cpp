@@ -1,5 +1,7 @@
 #include "media/transport/media_transport.hpp"
 
+#include "media/rtp/demux.hpp"
+
 #include <cstring>
 
 #include "firmware/core/log.hpp"
@@ -8,22 +10,6 @@ namespace dialtone::media {
 
 namespace {
 constexpr const char* kMod = "transport";
-}
-
-// RFC 7983 section 7 by the first byte, and RFC 5761 section 4 for RTP vs
-// RTCP (payload type 64..95 after masking the marker bit is RTCP). Kept here
-// because media/rtp had no demultiplexer when this was written; switch to
-// theirs once it exists.
-PacketClass classify_packet(std::span<const std::uint8_t> p) {
-  if (p.empty()) return PacketClass::kUnknown;
-  const std::uint8_t b = p[0];
-  if (b <= 3) return PacketClass::kStun;
-  if (b >= 20 && b <= 63) return PacketClass::kDtls;
-  if (b >= 128 && b <= 191 && p.size() >= 8) {
-    const std::uint8_t pt = p[1] & 0x7f;
-    return pt >= 64 && pt <= 95 ? PacketClass::kRtcp : PacketClass::kRtp;
-  }
-  return PacketClass::kUnknown;
 }
 
 MediaTransport::MediaTransport(EventLoop& loop, GMainContext* ctx, const DtlsCertificate& cert)
@@ -135,8 +121,9 @@ void MediaTransport::after_dtls() {
 
 void MediaTransport::on_datagram(std::span<const std::uint8_t> d) {
   if (closed_ || failed_) return;
-  switch (classify_packet(d)) {
-    case PacketClass::kDtls:
+  const PacketKind kind = classify(d);  // RFC 7983 (media/rtp/demux)
+  switch (kind) {
+    case PacketKind::kDtls:
       if (!dtls_started_) {
         if (d.size() <= sizeof(early_)) {
           std::memcpy(early_, d.data(), d.size());
@@ -147,13 +134,13 @@ void MediaTransport::on_datagram(std::span<const std::uint8_t> d) {
       dtls_.handle_datagram(d, loop_.now());
       after_dtls();
       return;
-    case PacketClass::kRtp:
-    case PacketClass::kRtcp: {
+    case PacketKind::kRtp:
+    case PacketKind::kRtcp: {
       if (!connected_ || d.size() > sizeof(rx_)) {
         ++stats_.dropped_before_keys;
         return;
       }
-      const bool rtcp = classify_packet(d) == PacketClass::kRtcp;
+      const bool rtcp = kind == PacketKind::kRtcp;
       std::memcpy(rx_, d.data(), d.size());
       std::size_t len = d.size();
       if (!(rtcp ? dtls_.unprotect_rtcp(rx_, len) : dtls_.unprotect_rtp(rx_, len))) {
@@ -169,8 +156,10 @@ void MediaTransport::on_datagram(std::span<const std::uint8_t> d) {
       }
       return;
     }
-    case PacketClass::kStun:
-    case PacketClass::kUnknown:
+    case PacketKind::kStun:
+    case PacketKind::kZrtp:
+    case PacketKind::kTurnChannel:
+    case PacketKind::kUnknown:
       return;  // libnice consumes STUN itself; anything else is noise
   }
 }

@@ -43,9 +43,6 @@ struct RemoteDescription {
   DtlsRole dtls_role = DtlsRole::kClient;        // OUR role (a=setup:active -> kClient)
 };
 
-// RFC 7983 first-byte classes of what arrives on the component.
-enum class PacketClass { kStun, kDtls, kRtp, kRtcp, kUnknown };
-PacketClass classify_packet(std::span<const std::uint8_t> p);
 
 class MediaTransport {
  public:

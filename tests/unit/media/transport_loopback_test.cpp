@@ -103,19 +103,5 @@ TEST(MediaTransport, FingerprintMismatchFailsWithClearReason) {
   EXPECT_FALSE(f.a.t.send_rtp(p));
 }
 
-TEST(MediaTransport, ClassifiesByFirstByte) {
-  const std::uint8_t stun[20] = {0x00, 0x01};
-  const std::uint8_t dtls[13] = {22, 0xfe, 0xfd};
-  const std::uint8_t rtp[12] = {0x80, 0x00};
-  const std::uint8_t rtp_marker[12] = {0x80, 0x80 | 111};
-  const std::uint8_t rtcp[8] = {0x81, 200};
-  EXPECT_EQ(classify_packet(stun), PacketClass::kStun);
-  EXPECT_EQ(classify_packet(dtls), PacketClass::kDtls);
-  EXPECT_EQ(classify_packet(rtp), PacketClass::kRtp);
-  EXPECT_EQ(classify_packet(rtp_marker), PacketClass::kRtp);
-  EXPECT_EQ(classify_packet(rtcp), PacketClass::kRtcp);
-  EXPECT_EQ(classify_packet({}), PacketClass::kUnknown);
-}
-
 }  // namespace
 }  // namespace dialtone::media
