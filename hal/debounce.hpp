@@ -13,6 +13,7 @@
 
 #include "firmware/core/clock.hpp"
 #include "firmware/core/fixed_vector.hpp"
+#include "firmware/core/limits.hpp"
 #include "hal/input.hpp"
 
 namespace dialtone::hal {
@@ -56,7 +57,7 @@ class HandsetDebounce {
  public:
   // Direct keypad lines: 12 keys + flash + hold + spare. (Lives here, not in
   // limits.hpp, only until limits.hpp can take it; see the HAL report.)
-  static constexpr std::size_t kMaxKeys = 16;
+  static constexpr std::size_t kMaxKeys = limits::kKeypadLinesMax;
 
   void configure(std::span<const Key> keys, std::uint16_t debounce_ms, bool hook_initial);
   void on_raw(std::size_t line, TimeMs now, bool active);

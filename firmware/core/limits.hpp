@@ -92,6 +92,7 @@ inline constexpr std::size_t kWebResponseMax = 16 * 1024;    // one page, header
 
 // Handset
 inline constexpr std::size_t kDialDigitsMax = 32;
+inline constexpr std::size_t kKeypadLinesMax = 16;  // direct GPIO lines, one per key
 
 // Control socket
 inline constexpr std::size_t kControlClientsMax = 8;
