@@ -55,8 +55,7 @@ class Debouncer {
 // lines 1.. are keys in the order given to configure().
 class HandsetDebounce {
  public:
-  // Direct keypad lines: 12 keys + flash + hold + spare. (Lives here, not in
-  // limits.hpp, only until limits.hpp can take it; see the HAL report.)
+  // Direct keypad lines: 12 keys + flash + hold + spare.
   static constexpr std::size_t kMaxKeys = limits::kKeypadLinesMax;
 
   void configure(std::span<const Key> keys, std::uint16_t debounce_ms, bool hook_initial);
