@@ -99,6 +99,7 @@ def main():
             time.sleep(10)
             out["idle_cpu_pct"] = 100 * (p.cpu_s() - c0) / (time.monotonic() - t0)
             out["idle_rss_kb"] = p.status()["VmRSS"]
+            out["idle_rss_anon_kb"] = p.status().get("RssAnon")
             log(f"idle: {out['idle_cpu_pct']:.2f}% CPU, RSS {out['idle_rss_kb']} kB")
 
             # ---- one call, steady window -------------------------------------------------

@@ -125,7 +125,7 @@ def heap_window(p, heap_file, seconds, exe_like=()):
     st = p.status()
     out = {"window_s": round(t1 - t0, 2), "cpu_pct": 100 * (c1 - c0) / (t1 - t0),
            "rss_steady_kb": int(statistics.median(rss)), "rss_min_kb": min(rss), "rss_max_kb": max(rss),
-           "rss_peak_kb": st["VmHWM"]}
+           "rss_peak_kb": st["VmHWM"], "rss_anon_kb": st.get("RssAnon"), "rss_file_kb": st.get("RssFile")}
     if a is not None and b is not None:
         out.update(heap_diff(a, b, t1 - t0, exe_like))
     else:
