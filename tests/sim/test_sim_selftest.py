@@ -20,6 +20,9 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import pop  # noqa: E402
+# aiortc/aioice at module level: importing them lazily inside a running event
+# loop raced with an executor thread's import and failed in importlib's lock.
+import farend  # noqa: E402
 from simclient import SimProcess, YnaClient, next_notifications, wait_status  # noqa: E402
 
 
@@ -341,7 +344,6 @@ class Calls(SimTestBase):
         return await c.open_channel(reg["channelUrl"])
 
     async def test_outgoing_call_media_hold_dtmf(self):
-        import farend
         async with YnaClient(self.info) as c:
             ws = await self._registered(c)
             me = farend.FarEnd("selftest-device")
@@ -418,7 +420,6 @@ class Calls(SimTestBase):
             self.assertNoViolations()
 
     async def test_incoming_call(self):
-        import farend
         async with YnaClient(self.info) as c:
             ws = await self._registered(c)
             res = self.sim.post("/call/incoming", {"from": "+14255550123",
@@ -479,7 +480,6 @@ class Calls(SimTestBase):
             self.assertNoViolations()
 
     async def test_number_behaviours(self):
-        import farend
         async with YnaClient(self.info) as c:
             ws = await self._registered(c)
             for number, statuses in (("+14255550196", ["InProgress", "Busy"]),
