@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/media/aiortc_process.hpp"
 #include "tests/unit/media/media_net_test_util.hpp"
 #include "tests/unit/media/transport_test_util.hpp"
 
@@ -53,88 +54,11 @@ double goertzel(const std::vector<double>& x, double freq, double rate) {
   return s1 * s1 + s2 * s2 - c * s1 * s2;
 }
 
-// --- The far end as a child process ----------------------------------------
-struct AiortcProcess {
-  pid_t pid = -1;
-  int to_child = -1, from_child = -1;
-  std::string buf;
-  std::vector<std::string> lines;
+using testing::AiortcProcess;
+using testing::json_number;
+using testing::json_quote;
+using testing::json_sdp;
 
-  bool spawn(EventLoop& loop, const char* role, int seconds, int tone) {
-    int in[2], out[2];
-    if (pipe(in) != 0 || pipe(out) != 0) return false;
-    pid = fork();
-    if (pid == 0) {
-      dup2(in[0], 0);
-      dup2(out[1], 1);
-      close(in[1]);
-      close(out[0]);
-      std::string s = std::to_string(seconds), t = std::to_string(tone);
-      execl(DIALTONE_PYTHON, DIALTONE_PYTHON, AIORTC_PEER_SCRIPT, "--role", role, "--seconds", s.c_str(), "--tone",
-            t.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    to_child = in[1];
-    from_child = out[0];
-    fcntl(from_child, F_SETFL, O_NONBLOCK);
-    return loop.add_fd(from_child, POLLIN, [this](short) {
-      char tmp[4096];
-      ssize_t n;
-      while ((n = read(from_child, tmp, sizeof(tmp))) > 0) buf.append(tmp, static_cast<std::size_t>(n));
-      for (std::size_t nl; (nl = buf.find('\n')) != std::string::npos;) {
-        lines.push_back(buf.substr(0, nl));
-        buf.erase(0, nl + 1);
-      }
-    });
-  }
-  void send_line(const std::string& s) {
-    std::string l = s + "\n";
-    ASSERT_EQ(write(to_child, l.data(), l.size()), static_cast<ssize_t>(l.size()));
-  }
-  void stop(EventLoop& loop) {
-    if (from_child >= 0) loop.remove_fd(from_child);
-    if (pid > 0) {
-      kill(pid, SIGTERM);
-      waitpid(pid, nullptr, 0);
-    }
-    if (to_child >= 0) close(to_child);
-    if (from_child >= 0) close(from_child);
-    pid = -1;
-    to_child = from_child = -1;
-  }
-};
-
-// --- Minimal JSON string (de)quoting for {"sdp": "..."} lines --------------
-std::string json_quote(const std::string& s) {
-  std::string o = "\"";
-  for (char c : s) {
-    if (c == '\n') o += "\\n";
-    else if (c == '\r') o += "\\r";
-    else if (c == '"' || c == '\\') (o += '\\') += c;
-    else o += c;
-  }
-  return o + "\"";
-}
-std::string json_sdp(const std::string& line) {
-  std::size_t p = line.find("\"sdp\": \"");
-  if (p == std::string::npos) return {};
-  std::string o;
-  for (std::size_t i = p + 8; i < line.size() && line[i] != '"'; ++i) {
-    if (line[i] == '\\' && i + 1 < line.size()) {
-      char e = line[++i];
-      o += e == 'n' ? '\n' : e == 'r' ? '\r' : e;
-    } else {
-      o += line[i];
-    }
-  }
-  return o;
-}
-double json_number(const std::string& line, const std::string& key) {
-  std::size_t p = line.find("\"" + key + "\": ");
-  return p == std::string::npos ? -1 : std::atof(line.c_str() + p + key.size() + 4);
-}
 
 // --- The SDP our side needs for this test (the product SDP is media/sdp's) --
 std::string our_sdp(const MediaTransport& t, const char* setup) {
