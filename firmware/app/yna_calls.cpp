@@ -88,25 +88,54 @@ void YnaCalls::start(std::string_view to, std::string_view sdp, std::string_view
 }
 
 void YnaCalls::post(call::Endpoint ep, std::string_view call_id, std::string_view sdp) {
-  std::uint32_t gen = call_gen_;
-  bool sent = line_.rest().call_post(to_yna(ep), call_id, sdp, [this, gen, ep](const yna::YnaResult& r) {
-    if (gen != call_gen_) return;
-    call::Event e{.kind = r.ok() ? call::Event::Kind::kPostOk : call::Event::Kind::kPostFailed};
-    e.endpoint = ep;
-    e.http_status = r.status;
-    if (!r.ok()) failed(call::endpoint_path(ep), r);
-    phone_.call_event(e);
-  });
-  if (!sent) {
-    DT_LOGW("calls", "/%s could not be sent", call::endpoint_path(ep));
+  if (queue_len_ == kQueuedPostsMax) {
+    DT_LOGW("calls", "/%s dropped: %zu posts already waiting", call::endpoint_path(ep), queue_len_);
     call::Event e{.kind = call::Event::Kind::kPostFailed};
     e.endpoint = ep;
     phone_.call_event(e);
+    return;
+  }
+  QueuedPost& q = queue_[(queue_head_ + queue_len_) % kQueuedPostsMax];
+  q.endpoint = ep;
+  q.call_id.assign(call_id);
+  q.sdp.assign(sdp);  // the media session may make a new SDP before this goes out
+  ++queue_len_;
+  if (!post_in_flight_) send_next_post();
+}
+
+void YnaCalls::send_next_post() {
+  while (queue_len_ > 0 && !post_in_flight_) {
+    QueuedPost& q = queue_[queue_head_];
+    const call::Endpoint ep = q.endpoint;
+    const std::uint32_t gen = call_gen_;
+    post_in_flight_ = line_.rest().call_post(to_yna(ep), q.call_id.view(), q.sdp.view(),
+                                             [this, gen, ep](const yna::YnaResult& r) {
+                                               post_in_flight_ = false;
+                                               if (gen == call_gen_) post_done(ep, r);
+                                               send_next_post();
+                                             });
+    queue_head_ = (queue_head_ + 1) % kQueuedPostsMax;
+    --queue_len_;
+    if (!post_in_flight_) {
+      DT_LOGW("calls", "/%s could not be sent", call::endpoint_path(ep));
+      call::Event e{.kind = call::Event::Kind::kPostFailed};
+      e.endpoint = ep;
+      phone_.call_event(e);
+    }
   }
 }
 
+void YnaCalls::post_done(call::Endpoint ep, const yna::YnaResult& r) {
+  call::Event e{.kind = r.ok() ? call::Event::Kind::kPostOk : call::Event::Kind::kPostFailed};
+  e.endpoint = ep;
+  e.http_status = r.status;
+  if (!r.ok()) failed(call::endpoint_path(ep), r);
+  phone_.call_event(e);
+}
+
 void YnaCalls::end(std::string_view call_id, std::string_view reason) {
-  ++call_gen_;  // whatever was in flight for this call no longer matters
+  ++call_gen_;  // whatever was in flight or queued for this call no longer matters
+  queue_len_ = 0;
   bool sent = line_.rest().end_call(call_id, reason, [this](const yna::YnaResult& r) {
     if (!r.ok()) failed("/end", r);
   });
@@ -123,6 +152,7 @@ void YnaCalls::on_invitation(const yna::Notification& n) {
     return;
   }
   ++call_gen_;
+  queue_len_ = 0;
   call::Event e{.kind = call::Event::Kind::kInvitation};
   e.call_id = n.call_id;
   e.number = n.originator_address;

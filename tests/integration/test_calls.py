@@ -65,6 +65,15 @@ class CallTest(unittest.TestCase):
         time.sleep(1.5)
         return ev["call_id"]
 
+    def wait_request(self, call_id, path_part, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            paths = [q["path"] for q in self.y.admin("GET", f"/call/{call_id}")["requests"]]
+            if any(path_part in p for p in paths):
+                return
+            time.sleep(0.1)
+        self.fail(f"the device never sent {path_part}")
+
     def far_rms_since(self, call_id, since_ms):
         # No packets at all (the device stops sending while held) is silence too.
         rms = self.y.admin("GET", f"/call/{call_id}/audio?since_ms={since_ms + 1}")["rms_20ms"]
@@ -167,6 +176,7 @@ class CallTest(unittest.TestCase):
         call_id = self.connected_outgoing()
         self.y.admin("POST", f"/call/{call_id}/hold")
         self.call_state("remote_held")
+        self.wait_request(call_id, "/acceptHold/")  # the network has our answer
         self.y.admin("POST", f"/call/{call_id}/resume")
         self.call_state("connected")
         time.sleep(1.5)
@@ -180,14 +190,7 @@ class CallTest(unittest.TestCase):
     def test_network_renegotiation_is_answered(self):
         call_id = self.connected_outgoing()
         self.y.admin("POST", f"/call/{call_id}/renegotiate")
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            paths = [q["path"] for q in self.y.admin("GET", f"/call/{call_id}")["requests"]]
-            if any("/renegotiate/" in p for p in paths):
-                break
-            time.sleep(0.2)
-        else:
-            self.fail("the device never answered the network's offer on /renegotiate")
+        self.wait_request(call_id, "/renegotiate/")
         time.sleep(1.5)
         x, rate = self.earpiece(1.0)
         self.assertGreater(tone_ratio(x, FAR_HZ, rate), 0.3, "audio lost after renegotiation")
