@@ -321,6 +321,13 @@ void Phone::on_command(std::string_view cmd, const cJSON* req, control::Reply& r
         return;
       }
     }
+    if (calls_ && calls_->active()) {
+      reply.error("in_call", "a call is in progress: hang up first (keys in a call are sent as DTMF)");
+      return;
+    }
+    // Dial from a fresh dial tone: re-seize if the handset is already off
+    // hook after an earlier call or a timeout.
+    if (handset_.off_hook() && handset_.phase() != handset::Phase::kDialTone) hook(false);
     if (!handset_.off_hook()) hook(true);
     for (char c : *to) {
       hal::Key k;

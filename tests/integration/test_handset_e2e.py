@@ -58,6 +58,13 @@ class HandsetEndToEnd(unittest.TestCase):
         x, _ = self.agent.playback_tail(0.3)
         self.assertLess(rms(x), 50, "on-hook should stop every tone")
 
+    def test_dial_twice_redials_from_a_fresh_dial_tone(self):
+        for number in ("5551234", "5559876"):
+            r = self.ctl.request({"cmd": "dial", "to": number})
+            self.assertEqual(r["error"]["code"], "no_line")
+            self.assertIn(number, self.ctl.request({"cmd": "status"})["last_error"])
+        self.assertEqual(self.ctl.request({"cmd": "status"})["handset"]["hook"], "off")
+
     def test_commands_that_need_a_line_say_so(self):
         for cmd in ("answer", "decline", "hangup", "hold", "resume", "unlink"):
             r = self.ctl.request({"cmd": cmd})
