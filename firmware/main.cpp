@@ -176,6 +176,7 @@ int main(int argc, char** argv) {
                         session_media.on_audio_frame(mic, ear);
                       });
     yna->set_notification_observer(&yna_calls);
+    yna_line.set_call_lines([](std::span<std::string_view> out) { return phone.describe_calls(out); });
     yna->start();
     if (!web->start(g_config.web.host.view(), g_config.web.port, yna->web_config())) {
       DT_LOGE("main", "the local web page could not start on web.listen");

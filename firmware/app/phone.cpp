@@ -77,6 +77,17 @@ void Phone::call_event(const call::Event& e) {
   calls_->on_event(e);
 }
 
+std::size_t Phone::describe_calls(std::span<std::string_view> out) {
+  if (out.empty() || !calls_ || !calls_->active()) return 0;
+  const call::CallMachine& c = calls_->machine();
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "%s %.*s %s", c.direction() == call::Direction::kOut ? "out" : "in",
+                static_cast<int>(c.peer().size()), c.peer().data(), call::state_name(c.state()));
+  call_line_.assign(buf);
+  out[0] = call_line_.view();
+  return 1;
+}
+
 void Phone::call_tone(handset::Tone t) {
   handset_.set_line_tone(t);
   after_handset_input();

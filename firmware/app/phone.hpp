@@ -55,6 +55,8 @@ class Phone : public control::CommandHandler, public call::CallUi {
   std::string_view last_error() const { return last_error_.view(); }
   line::LineState line_state() const { return line_state_; }
   bool call_active() const { return calls_ && calls_->active(); }
+  // One line per call for the web page ("out 14255550199 connected").
+  std::size_t describe_calls(std::span<std::string_view> out);
   std::uint32_t current_call_device_id() const { return calls_ ? calls_->machine().id() : 0; }
   std::string_view current_call_id() const { return calls_ ? calls_->machine().call_id() : std::string_view{}; }
   control::ControlServer& control() { return control_; }
@@ -88,6 +90,7 @@ class Phone : public control::CommandHandler, public call::CallUi {
   InplaceFunction<void(std::span<const std::int16_t>, std::span<std::int16_t>), 16> media_audio_;
   std::uint32_t next_call_id_ = 1;
   InplaceFunction<void(), 16> unlink_;
+  FixedString<128> call_line_;
   bool ringer_on_ = false;
   // A hardware bell follows the plan's ring cadence; we switch it.
   TimerId bell_timer_;

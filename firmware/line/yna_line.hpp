@@ -94,6 +94,12 @@ class YnaLine final : public web::WebBackend,
   void link_complete(std::string_view code) override;
   std::string_view access_token() const override { return tokens_.access_token(); }
   std::size_t last_errors(std::span<std::string_view> out) const override;
+  // The phone describes its calls for the status page.
+  using CallLines = InplaceFunction<std::size_t(std::span<std::string_view>), 16>;
+  void set_call_lines(CallLines f) { call_lines_ = std::move(f); }
+  std::size_t call_lines(std::span<std::string_view> out) const override {
+    return call_lines_ ? call_lines_(out) : 0;
+  }
 
  private:
   // YnaAuth
@@ -149,6 +155,7 @@ class YnaLine final : public web::WebBackend,
   bool reported_ = false;
   LineState state_ = LineState::kUnlinked;
   FixedString<limits::kYnaMsisdnMax> msisdn_;
+  CallLines call_lines_;
   FixedString<limits::kYnaMsisdnMax> reported_msisdn_;
   FixedString<limits::kUrlMax> channel_url_;
   protocol::yna::TokenPair pending_;  // a new pair, between parse and store

@@ -55,6 +55,10 @@ class CallTest(unittest.TestCase):
         call_id = ev["call_id"]
         time.sleep(2.0)
         self.assert_two_way_audio(call_id)
+        self.assertIn("out 14255550199 connected", self.y.page())  # the local status page
+        st = self.ctl.request({"cmd": "status"})
+        self.assertEqual(st["calls"][0]["state"], "connected")
+        self.assertEqual(st["calls"][0]["call_id"], call_id)
         self.assertTrue(self.ctl.request({"cmd": "hangup"})["ok"])
         self.call_state("ended")
         self.y.assert_no_violations()
