@@ -1,19 +1,13 @@
 #include "firmware/call/call_machine.hpp"
 
-#include <cctype>
+#include "firmware/core/ascii.hpp"
 
 namespace dialtone::call {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  return true;
-}
-
 bool is_media_direction(std::string_view d) {
-  return iequals(d, "SendRecv") || iequals(d, "SendOnly") || iequals(d, "RecvOnly") || iequals(d, "Inactive");
+  return ascii_iequals(d, "SendRecv") || ascii_iequals(d, "SendOnly") || ascii_iequals(d, "RecvOnly") ||
+         ascii_iequals(d, "Inactive");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "firmware/core/ascii.hpp"
 #include "firmware/core/atomic_file.hpp"
 #include "firmware/core/limits.hpp"
 #include "firmware/core/log.hpp"
@@ -26,16 +27,6 @@ int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
-    char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] - 'A' + 'a') : b[i];
-    if (x != y) return false;
-  }
-  return true;
 }
 
 // RAII for the generator's temporaries.
@@ -61,7 +52,7 @@ bool parse_sha256_fingerprint(std::string_view v, Sha256& out) {
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
   while (!v.empty() && (v.back() == ' ' || v.back() == '\r' || v.back() == '\n')) v.remove_suffix(1);
   std::size_t sp = v.find(' ');
-  if (sp == std::string_view::npos || !iequals(v.substr(0, sp), "sha-256")) return false;
+  if (sp == std::string_view::npos || !ascii_iequals(v.substr(0, sp), "sha-256")) return false;
   v.remove_prefix(sp + 1);
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
   if (v.size() != 32 * 3 - 1) return false;

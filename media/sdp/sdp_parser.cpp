@@ -2,17 +2,10 @@
 
 #include <charconv>
 
+#include "firmware/core/ascii.hpp"
+
 namespace dialtone::media::sdp {
 namespace {
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
 
 // Next space-separated token; `s` keeps the rest.
 std::string_view next_token(std::string_view& s) {
@@ -37,7 +30,7 @@ bool to_uint(std::string_view s, T& out) {
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
-  c = lower(c);
+  c = ascii_lower(c);
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return -1;
 }
@@ -56,7 +49,7 @@ SdpError parse_fingerprint(std::string_view v, Fingerprint& fp) {
   std::string_view hex = next_token(v);
   if (alg.empty() || hex.empty() || alg.size() > 16) return SdpError::kBadFingerprint;
   fp.algorithm.clear();
-  for (char c : alg) fp.algorithm.push_back(lower(c));
+  for (char c : alg) fp.algorithm.push_back(ascii_lower(c));
   fp.size = 0;
   // "AB:CD:...": two hex digits, then a colon before every byte but the first
   for (std::size_t i = 0; i < hex.size();) {
@@ -102,15 +95,15 @@ SdpError parse_candidate(std::string_view v, Candidate& c, bool& keep) {
     if (name == "raddr" && !c.related_address.assign(value)) return SdpError::kBadCandidate;
     if (name == "rport" && !to_uint(value, c.related_port)) return SdpError::kBadCandidate;
   }
-  keep = iequals(transport, "udp") && c.component == 1;
+  keep = ascii_iequals(transport, "udp") && c.component == 1;
   return SdpError::kOk;
 }
 
 CodecKind kind_of(std::string_view name) {
-  if (iequals(name, "opus")) return CodecKind::kOpus;
-  if (iequals(name, "PCMU")) return CodecKind::kPcmu;
-  if (iequals(name, "PCMA")) return CodecKind::kPcma;
-  if (iequals(name, "telephone-event")) return CodecKind::kTelephoneEvent;
+  if (ascii_iequals(name, "opus")) return CodecKind::kOpus;
+  if (ascii_iequals(name, "PCMU")) return CodecKind::kPcmu;
+  if (ascii_iequals(name, "PCMA")) return CodecKind::kPcma;
+  if (ascii_iequals(name, "telephone-event")) return CodecKind::kTelephoneEvent;
   return CodecKind::kOther;
 }
 

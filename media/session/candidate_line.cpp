@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "firmware/core/ascii.hpp"
+
 namespace dialtone::media {
 namespace {
 
@@ -25,17 +27,6 @@ bool to_uint(std::string_view s, T& out) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 bool candidate_from_line(std::string_view line, sdp::Candidate& c) {
@@ -46,7 +37,7 @@ bool candidate_from_line(std::string_view line, sdp::Candidate& c) {
   std::string_view foundation = next_token(line), component = next_token(line), transport = next_token(line),
                    priority = next_token(line), address = next_token(line), port = next_token(line),
                    typ = next_token(line), type = next_token(line);
-  if (typ != "typ" || !iequals(transport, "udp")) return false;
+  if (typ != "typ" || !ascii_iequals(transport, "udp")) return false;
   if (!c.foundation.assign(foundation) || !to_uint(component, c.component) || c.component != 1 ||
       !to_uint(priority, c.priority) || !c.address.assign(address) || !to_uint(port, c.port))
     return false;

@@ -1,5 +1,7 @@
 #include "protocol/common/url.hpp"
 
+#include "firmware/core/ascii.hpp"
+
 namespace dialtone::protocol {
 
 const char* to_string(UrlError e) {
@@ -19,17 +21,6 @@ const char* to_string(UrlError e) {
 }
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 bool host_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
@@ -54,10 +45,10 @@ UrlError parse_url(std::string_view text, Url& out) {
   auto sep = text.find("://");
   if (sep == std::string_view::npos || sep == 0) return UrlError::kNoScheme;
   std::string_view scheme = text.substr(0, sep);
-  if (iequals(scheme, "https")) out.scheme = Scheme::kHttps;
-  else if (iequals(scheme, "http")) out.scheme = Scheme::kHttp;
-  else if (iequals(scheme, "wss")) out.scheme = Scheme::kWss;
-  else if (iequals(scheme, "ws")) out.scheme = Scheme::kWs;
+  if (ascii_iequals(scheme, "https")) out.scheme = Scheme::kHttps;
+  else if (ascii_iequals(scheme, "http")) out.scheme = Scheme::kHttp;
+  else if (ascii_iequals(scheme, "wss")) out.scheme = Scheme::kWss;
+  else if (ascii_iequals(scheme, "ws")) out.scheme = Scheme::kWs;
   else return UrlError::kUnsupportedScheme;
 
   std::string_view rest = text.substr(sep + 3);

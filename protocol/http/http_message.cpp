@@ -2,17 +2,6 @@
 
 namespace dialtone::protocol {
 
-bool ascii_iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
-    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
-
 std::optional<std::string_view> find_header(std::span<const HttpHeader> headers, std::string_view name) {
   for (const HttpHeader& h : headers)
     if (ascii_iequals(h.name, name)) return h.value;

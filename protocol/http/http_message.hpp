@@ -4,6 +4,8 @@
 #include <span>
 #include <string_view>
 
+#include "firmware/core/ascii.hpp"
+
 namespace dialtone::protocol {
 
 struct HttpHeader {
@@ -12,7 +14,7 @@ struct HttpHeader {
 };
 
 // ASCII case-insensitive comparison (header names are case-insensitive).
-bool ascii_iequals(std::string_view a, std::string_view b);
+using dialtone::ascii_iequals;
 
 // First header with this name (case-insensitive); nullopt when absent.
 std::optional<std::string_view> find_header(std::span<const HttpHeader> headers, std::string_view name);
