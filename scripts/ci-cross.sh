@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CI step for the boards: from nothing, prepare the machine, cross-build for
-# arm64 (pi-handset) and run the unit tests and `dialtoned --version` under
-# qemu-user, then print the footprint table. Caches nothing: every run
-# installs and builds from scratch in a fresh build-ci-arm64/.
+# ARCH (pi-handset) and run the unit tests and `dialtoned --version` under
+# qemu-user, then print the footprint table. Caches no build: every run
+# builds from scratch in a fresh build-ci-ARCH/ (the machine set-up is
+# idempotent and keeps what it installed).
 #   scripts/ci-cross.sh [arm64|armhf]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)

@@ -5,7 +5,10 @@
 # Installs the cross compiler (crossbuild-essential-ARCH), qemu-user to run the
 # results, and the project's libraries for ARCH through Debian multiarch
 # (e.g. libopus-dev:arm64 lands in /usr/lib/aarch64-linux-gnu/ beside the
-# native one). Used by toolchain/<triplet>.cmake and scripts/cross-build.sh.
+# native one). When multiarch cannot install them, it builds a sysroot from
+# the same Debian packages instead (scripts/cross-sysroot.sh). Which of the
+# two it made is in /opt/dialtone-cross/<triplet>/layout, read by
+# toolchain/<triplet>.cmake and scripts/qemu-test.sh.
 #
 # It never removes a package: a native -dev package that cannot co-exist with
 # its ARCH twin is left alone (see overlay_packages).
@@ -48,10 +51,52 @@ host_packages=(
   cmake pkg-config make file binutils-multiarch
 )
 
-# Where the overlay -dev files go; toolchain/debian-multiarch.cmake looks here.
+# Where the overlay -dev files go, and where the layout is recorded;
+# toolchain/debian-multiarch.cmake looks here.
 overlay=/opt/dialtone-cross/$triplet
 
-wanted=("${host_packages[@]}")
+install_native() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  echo "cross-setup: installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 \
+    install -y -qq --no-install-recommends --no-remove "${missing[@]}"
+}
+
+record_layout() {
+  $sudo_cmd mkdir -p "$overlay"
+  echo "$1" | $sudo_cmd tee "$overlay/layout" >/dev/null
+  echo "cross-setup: $arch ready ($1 layout)"
+}
+
+# The sysroot layout (scripts/cross-sysroot.sh): the target's libraries from
+# a private apt root, nothing of ARCH installed on this machine. Used when
+# multiarch cannot install (see below), when asked with
+# DIALTONE_CROSS_LAYOUT=sysroot, and from then on for this ARCH (delete
+# $overlay/layout, or set DIALTONE_CROSS_LAYOUT=multiarch, to try again).
+use_sysroot() {
+  "$(dirname "$0")/cross-sysroot.sh" "$arch"
+  record_layout sysroot
+  exit 0
+}
+
+# The host tools come first: both layouts need them, and they are native
+# packages, so a bad index for ARCH cannot stop them.
+$sudo_cmd apt-get -o DPkg::Lock::Timeout=600 update -qq 2>/dev/null ||
+  echo "cross-setup: apt-get update reported errors (continuing)" >&2
+install_native "${host_packages[@]}"
+
+layout=${DIALTONE_CROSS_LAYOUT:-$(head -n1 "$overlay/layout" 2>/dev/null || true)}
+case "$layout" in
+  sysroot) use_sysroot ;;
+  ""|multiarch) ;;
+  *) echo "cross-setup: DIALTONE_CROSS_LAYOUT must be multiarch or sysroot, not \"$layout\"" >&2; exit 2 ;;
+esac
+
+wanted=()
 for p in "${multiarch_packages[@]}" "${runtime_packages[@]}"; do wanted+=("$p:$arch"); done
 
 added_arch=""
@@ -60,17 +105,20 @@ if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
   $sudo_cmd dpkg --add-architecture "$arch"
   added_arch=1
 fi
-# If the install fails (typically: a mirror serving a stale index for ARCH),
-# take the architecture away again when nothing of it got installed:
-# otherwise every later `apt-get update` on the machine, scripts/setup.sh's
-# included, keeps failing on that index.
+# If the install fails (typically: a mirror serving a stale index for ARCH,
+# so that ARCH's libraries lag the native ones and Multi-Arch: same refuses
+# the pair), take the architecture away again when nothing of it got
+# installed: otherwise every later `apt-get update` on the machine,
+# scripts/setup.sh's included, keeps failing on that index. Then build a
+# sysroot instead, which does not need the versions to match.
 undo_arch() {
   if [ -n "$added_arch" ] && ! dpkg-query -W -f='${Package}:${Architecture}\n' 2>/dev/null | grep -q ":$arch\$"; then
     echo "cross-setup: removing architecture $arch again" >&2
     $sudo_cmd dpkg --remove-architecture "$arch" || true
   fi
-  echo "cross-setup: could not install the $arch packages. If apt-get update reported a" \
-       "failed $arch index above, the mirror is mid-sync: try again later." >&2
+  echo "cross-setup: could not install the $arch packages through multiarch (if" \
+       "apt-get update reported a failed $arch index above, the mirror is mid-sync);" \
+       "building a sysroot for $arch instead" >&2
 }
 
 missing=()
@@ -90,7 +138,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   if ! DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 \
       install -y -qq --no-install-recommends --no-remove "${missing[@]}"; then
     undo_arch
-    exit 1
+    use_sysroot
   fi
 fi
 
@@ -132,4 +180,4 @@ install_overlay() {
 for i in "${!overlay_packages[@]}"; do
   install_overlay "${overlay_packages[$i]}" "${runtime_packages[$i]}"
 done
-echo "cross-setup: $arch ready"
+record_layout multiarch

@@ -2,15 +2,17 @@
 # Runs a cross-built tree's unit tests and `dialtoned --version` under
 # qemu-user (after scripts/cross-build.sh ARCH):
 #   scripts/qemu-test.sh arm64|armhf [--build-dir DIR]
-# The target's shared libraries are the multiarch ones scripts/cross-setup.sh
-# installed: libc6:ARCH puts the target's dynamic loader at its standard path
-# and /usr/lib/<triplet> in the loader's cache, so qemu needs no -L prefix.
+# The target's shared libraries are where scripts/cross-setup.sh put them
+# (/opt/dialtone-cross/<triplet>/layout): with the multiarch layout, libc6:ARCH
+# puts the target's dynamic loader at its standard path and /usr/lib/<triplet>
+# in the loader's cache, so qemu needs no -L prefix; with the sysroot layout,
+# `-L <sysroot>` points qemu at the sysroot's loader and libraries.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 arch=${1:-}
 case "$arch" in
-  arm64) qemu="qemu-aarch64" ;;
-  armhf) qemu="qemu-arm" ;;
+  arm64) qemu="qemu-aarch64"; triplet=aarch64-linux-gnu ;;
+  armhf) qemu="qemu-arm"; triplet=arm-linux-gnueabihf ;;
   *) echo "usage: qemu-test.sh arm64|armhf [--build-dir DIR]" >&2; exit 2 ;;
 esac
 shift
@@ -27,8 +29,13 @@ done
   exit 2
 }
 
-echo "qemu-test: $qemu $build_dir/firmware/dialtoned --version"
-"$qemu" "$build_dir/firmware/dialtoned" --version
+qemu_cmd=("$qemu")
+base=/opt/dialtone-cross/$triplet
+if [ "$(head -n1 "$base/layout" 2>/dev/null)" = sysroot ]; then
+  qemu_cmd+=(-L "$base/sysroot")
+fi
+echo "qemu-test: ${qemu_cmd[*]} $build_dir/firmware/dialtoned --version"
+"${qemu_cmd[@]}" "$build_dir/firmware/dialtoned" --version
 
 # The unit tests only. The toolchain file made qemu the CTest emulator, so
 # every test command of a test binary runs under it. Left out:
