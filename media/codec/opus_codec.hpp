@@ -1,4 +1,9 @@
-// Opus (RFC 6716/7587) at 48 kHz mono, 20 ms frames, in-band FEC and PLC.
+// Opus (RFC 6716/7587) mono, 20 ms frames, in-band FEC and PLC. The RTP
+// clock is 48 kHz whatever the PCM rate (RFC 7587); the PCM rate at this
+// interface is chosen at init so that a board sampling at 8 or 16 kHz feeds
+// and reads Opus directly: libopus then codes and synthesises at that rate
+// instead of at 48 kHz, and no resampler runs on either side. That is about
+// half the CPU of a call (bench/run.sh --profile).
 // Encoder and decoder live in buffers inside this object, initialised with
 // opus_encoder_get_size + opus_encoder_init (and the decoder's twins): no
 // heap. The object is ~70 KB: make it a member of a static, not a local.
@@ -20,6 +25,9 @@ struct OpusConfig {
   int expected_loss_percent = 10;  // FEC (LBRR) is only coded when > 0
   bool fec = true;
   bool dtx = false;             // DTX would starve the peer's jitter estimate
+  // PCM rate of encode()/decode(): 8000, 12000, 16000, 24000 or 48000. The
+  // audio band is then at most half of it, so it should match the board's.
+  std::uint32_t pcm_rate = 48000;
 };
 
 class OpusCodec final : public Codec {
@@ -30,7 +38,7 @@ class OpusCodec final : public Codec {
   bool ready() const { return ready_; }
 
   sdp::CodecKind kind() const override { return sdp::CodecKind::kOpus; }
-  std::uint32_t sample_rate() const override { return 48000; }
+  std::uint32_t sample_rate() const override { return pcm_rate_; }
   std::uint32_t rtp_clock_rate() const override { return 48000; }
   bool has_fec() const override { return true; }
 
@@ -46,7 +54,12 @@ class OpusCodec final : public Codec {
 
   alignas(std::max_align_t) unsigned char enc_mem_[limits::kOpusEncoderStateBytes];
   alignas(std::max_align_t) unsigned char dec_mem_[limits::kOpusDecoderStateBytes];
+  std::uint32_t pcm_rate_ = 48000;
+  int frame_ = 960;  // samples per 20 ms at pcm_rate_
   bool ready_ = false;
 };
+
+// True for the PCM rates libopus accepts.
+bool opus_supports_pcm_rate(std::uint32_t rate);
 
 }  // namespace dialtone::media

@@ -27,7 +27,9 @@ const char* codec_name(sdp::CodecKind k) {
   }
 }
 
-std::uint32_t codec_rate(sdp::CodecKind k) { return k == sdp::CodecKind::kOpus ? 48000 : 8000; }
+// The RTP timestamp clock of a codec (RFC 7587: Opus is 48 kHz whatever its
+// PCM rate; RFC 3551: G.711 is 8 kHz).
+std::uint32_t rtp_clock(sdp::CodecKind k) { return k == sdp::CodecKind::kOpus ? 48000 : 8000; }
 
 DtlsRole to_transport_role(sdp::DtlsRole r) {
   return r == sdp::DtlsRole::kClient ? DtlsRole::kClient : DtlsRole::kServer;
@@ -54,7 +56,11 @@ AudioSession::AudioSession(EventLoop& loop, GMainContext* ctx, const DtlsCertifi
   timestamp_ = rd();
   static constexpr char kAlnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   for (int i = 0; i < 12; ++i) cname_.push_back(kAlnum[rd() % (sizeof(kAlnum) - 1)]);
-  if (!opus_.init(config_.opus)) DT_LOGE(kMod, "Opus init failed; only G.711 will work");
+  // Opus codes at the board's own rate when it can (no resampling either
+  // way, and less work inside libopus than at 48 kHz).
+  OpusConfig opus = config_.opus;
+  if (opus_supports_pcm_rate(config_.board_rate)) opus.pcm_rate = config_.board_rate;
+  if (!opus_.init(opus)) DT_LOGE(kMod, "Opus init failed; only G.711 will work");
   if (config_.board_rate != 8000 && config_.board_rate != 16000 && config_.board_rate != 48000)
     DT_LOGW(kMod, "unusual board rate %u", static_cast<unsigned>(config_.board_rate));
 }
@@ -212,15 +218,15 @@ bool AudioSession::apply_negotiated(const sdp::Negotiated& n) {
   negotiated_ok_ = true;
   if (codec_changed) {
     // Call set-up (or a codec change in a renegotiation): speexdsp allocates here.
-    const std::uint32_t rate = codec_rate(n.audio.kind);
-    if (!mic_resampler_.init(config_.board_rate, rate) || !ear_resampler_.init(rate, config_.board_rate)) {
+    const std::uint32_t pcm_rate = n.audio.kind == sdp::CodecKind::kOpus ? opus_.sample_rate() : 8000;
+    if (!mic_resampler_.init(config_.board_rate, pcm_rate) || !ear_resampler_.init(pcm_rate, config_.board_rate)) {
       fail("resampler init failed");
       return false;
     }
     JitterConfig jc;
-    jc.clock_rate = rate;
+    jc.clock_rate = rtp_clock(n.audio.kind);
     jitter_ = JitterBuffer(jc);
-    rx_stats_ = ReceiverStats(rate);
+    rx_stats_ = ReceiverStats(jc.clock_rate);
     have_remote_ssrc_ = false;
     if (Codec* c = codec()) c->reset();
     talkspurt_ = true;
@@ -321,9 +327,9 @@ void AudioSession::on_audio_frame(std::span<const std::int16_t> mic, std::span<s
 
 void AudioSession::send_audio(std::span<const std::int16_t> mic) {
   Codec& c = *codec();
-  const std::size_t frame = c.frame_samples();  // = RTP clock ticks per frame (48k/48k, 8k/8k)
+  const std::size_t frame = c.frame_samples();  // PCM samples per frame at the codec's rate
   const std::uint32_t ts = timestamp_;
-  timestamp_ += static_cast<std::uint32_t>(frame);
+  timestamp_ += static_cast<std::uint32_t>(c.rtp_clock_rate() * limits::kFrameMs / 1000);  // RTP ticks per frame
   timestamp_at_ = loop_.now();
   const bool may_send = transport_.connected() && sdp::sends(negotiated_.direction) && send_enabled_;
   if (!may_send) {
@@ -394,7 +400,7 @@ void AudioSession::on_rtp(std::span<const std::uint8_t> packet) {
   if (!have_remote_ssrc_ || p.ssrc != remote_ssrc_) {
     have_remote_ssrc_ = true;
     remote_ssrc_ = p.ssrc;
-    rx_stats_ = ReceiverStats(codec_rate(negotiated_.audio.kind));
+    rx_stats_ = ReceiverStats(rtp_clock(negotiated_.audio.kind));
     dtmf_receiver_.reset();
   }
   if (kind == sdp::CodecKind::kTelephoneEvent) {
@@ -437,7 +443,7 @@ void AudioSession::send_rtcp_report() {
     SenderInfo si;
     si.ntp = ntp_from_ms(now);
     // The RTP time of "now", extrapolated from the last frame.
-    const std::uint32_t rate = codec_rate(negotiated_.audio.kind);
+    const std::uint32_t rate = rtp_clock(negotiated_.audio.kind);
     si.rtp_timestamp = timestamp_ + static_cast<std::uint32_t>((now - timestamp_at_) * rate / 1000);
     si.packet_count = sent_packets_;
     si.octet_count = sent_octets_;

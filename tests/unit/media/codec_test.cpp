@@ -120,6 +120,46 @@ TEST_F(OpusTest, ToneRoundTrip) {
   EXPECT_GT(test::rms(all), 3000);
 }
 
+// A board sampling at 8 or 16 kHz runs Opus at that rate (no resampler). The
+// stream is still ordinary Opus: a peer decoding at 48 kHz hears the tone,
+// and we decode a 48 kHz peer's packets at our rate.
+TEST(OpusRates, BoardRateCodecInteroperatesWith48k) {
+  for (std::uint32_t rate : {8000u, 16000u}) {
+    SCOPED_TRACE(rate);
+    auto narrow = std::make_unique<OpusCodec>();
+    auto full = std::make_unique<OpusCodec>();
+    OpusConfig c;
+    c.pcm_rate = rate;
+    ASSERT_TRUE(narrow->init(c));
+    ASSERT_TRUE(full->init());
+    ASSERT_EQ(narrow->sample_rate(), rate);
+    ASSERT_EQ(narrow->frame_samples(), rate / 50);
+    ASSERT_EQ(narrow->rtp_clock_rate(), 48000u);  // RFC 7587, whatever the PCM rate
+    ToneSource narrow_tone(1000, rate), full_tone(600, 48000);
+    std::vector<std::int16_t> in_narrow(rate / 50), out_narrow(rate / 50 * 6), in_full(960), out_full(960 * 6);
+    std::array<std::uint8_t, limits::kCodecPayloadMax> payload{};
+    std::vector<std::int16_t> heard_by_full, heard_by_narrow;
+    for (int f = 0; f < 50; ++f) {
+      narrow_tone.fill(in_narrow);
+      int n = narrow->encode(in_narrow, payload);
+      ASSERT_GT(n, 0);
+      ASSERT_EQ(full->decode({payload.data(), static_cast<std::size_t>(n)}, out_full), 960);
+      if (f >= 5) heard_by_full.insert(heard_by_full.end(), out_full.begin(), out_full.begin() + 960);
+      full_tone.fill(in_full);
+      n = full->encode(in_full, payload);
+      ASSERT_GT(n, 0);
+      ASSERT_EQ(narrow->decode({payload.data(), static_cast<std::size_t>(n)}, out_narrow), static_cast<int>(rate / 50));
+      if (f >= 5) heard_by_narrow.insert(heard_by_narrow.end(), out_narrow.begin(), out_narrow.begin() + rate / 50);
+    }
+    EXPECT_GT(tone_power_ratio(heard_by_full, 1000, 48000), 0.4);
+    EXPECT_GT(tone_power_ratio(heard_by_narrow, 600, rate), 0.4);
+    EXPECT_EQ(narrow->decode_lost(out_narrow), static_cast<int>(rate / 50));
+  }
+  OpusConfig bad;
+  bad.pcm_rate = 44100;
+  EXPECT_FALSE(std::make_unique<OpusCodec>()->init(bad));
+}
+
 TEST_F(OpusTest, FecRecoversALostFrameAndPlcConceals) {
   ToneSource tone(1000, 48000);
   std::array<std::int16_t, 960> in{}, out{};
