@@ -21,6 +21,7 @@ import json
 import os
 import signal
 import statistics
+import subprocess
 import sys
 import time
 
@@ -46,6 +47,9 @@ def main():
     ap.add_argument("--window", type=float, default=30)
     ap.add_argument("--calls", type=int, default=10)
     ap.add_argument("--soak", type=int, default=0)
+    ap.add_argument("--profile", type=float, default=0,
+                    help="instead of the benchmarks: sample dialtoned with perf for this many "
+                         "seconds in a call and print where its CPU goes (self time by library and symbol)")
     a = ap.parse_args()
     os.environ["DIALTONE_BUILD_DIR"] = a.build
     from dialtone_harness import tone, tone_ratio, write_wav  # noqa: E402
@@ -92,7 +96,20 @@ def main():
                 time.sleep(0.05)
             return None
 
-        if not a.soak:
+        if a.profile:
+            assert ctl.request({"cmd": "dial", "to": NUMBER})["ok"]
+            call_state("connected")
+            time.sleep(2)
+            data = os.path.join(y.agent.dir, "perf.data")
+            subprocess.run(["perf", "record", "-q", "-F", "1999", "-p", str(y.agent.proc.pid), "-o", data,
+                            "--", "sleep", str(a.profile)], check=True)
+            for sort in ("dso", "dso,sym"):
+                rep = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "-q",
+                                      "--sort", sort, "--percent-limit", "0.7"],
+                                     check=True, capture_output=True, text=True).stdout
+                print(f"--- self time by {sort} ---\n{rep}", file=sys.stderr)
+            hang_up()
+        elif not a.soak:
             time.sleep(2)
             c0 = p.cpu_s()
             t0 = time.monotonic()

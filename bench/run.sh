@@ -3,15 +3,20 @@
 #   bench/run.sh          set up, build (build-bench/, -DDIALTONE_BENCH=ON),
 #                         run every benchmark, print the table (~4 min)
 #   bench/run.sh --soak   100 calls back to back: RSS and open fds every tenth
+#   bench/run.sh --profile
+#                         perf samples dialtoned for 20 s in a call and prints
+#                         its CPU by library and symbol (what to work on next)
 # Never part of the pass/fail tests. Calls run on loopback inside a private
 # network namespace (scripts/in-netns.sh); needs root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build="$here/build-bench"
 soak=0
+profile=0
 window=${BENCH_WINDOW:-30}
 calls=${BENCH_CALLS:-10}
 [ "${1:-}" = "--soak" ] && soak=1
+[ "${1:-}" = "--profile" ] && profile=1
 
 # Packages and build: setup.sh installs Dialtone's packages and builds the
 # tree configured here (benchmarks on, unit tests off: fewer targets).
@@ -28,6 +33,12 @@ trap 'rm -rf "$out"' EXIT
 netns="$here/scripts/in-netns.sh"
 py=/usr/bin/python3
 cd "$here/bench"
+
+if [ "$profile" = 1 ]; then
+  command -v perf >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-perf >&2
+  "$netns" $py agent_bench.py --build "$build" --preload "$build/bench/alloc_preload.so" --profile 20 >/dev/null
+  exit 0
+fi
 
 if [ "$soak" = 1 ]; then
   "$netns" $py agent_bench.py --build "$build" --preload "$build/bench/alloc_preload.so" --soak 100 >"$out/soak.json"
