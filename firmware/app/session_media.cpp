@@ -88,6 +88,15 @@ bool SessionMedia::ensure_session() {
     e.reason = reason;
     phone_.call_event(e);
   };
+  cb.on_path_lost = [this](std::string_view reason) {
+    // Mid-call: the call machine answers kMediaFailed with an ICE restart
+    // through renegotiation; the session stays and resumes if it works.
+    DT_LOGW("media", "path lost: %.*s; asking for an ICE restart", static_cast<int>(reason.size()), reason.data());
+    phone_.set_error(reason);
+    call::Event e{.kind = call::Event::Kind::kMediaFailed};
+    e.reason = reason;
+    phone_.call_event(e);
+  };
   cb.on_dtmf = [](char d) { DT_LOGI("media", "far end sent DTMF %c", d); };
   session_->set_callbacks(std::move(cb));
   loop_.cancel_timer(stats_timer_);

@@ -80,6 +80,10 @@ bool AudioSession::start_transport(bool controlling) {
     if (cb_.on_connected) cb_.on_connected();
   };
   cb.on_failed = [this](std::string_view reason) { fail(reason); };
+  cb.on_path_lost = [this](std::string_view reason) {
+    loop_.cancel_timer(rtcp_timer_);  // nothing to report over a dead path
+    if (cb_.on_path_lost) cb_.on_path_lost(reason);
+  };
   cb.on_rtp = [this](std::span<const std::uint8_t> p) { on_rtp(p); };
   cb.on_rtcp = [this](std::span<const std::uint8_t> p) { on_rtcp(p); };
   started_ = true;

@@ -9,6 +9,10 @@
 //             ... s.apply_answer(answer_text)
 //   answerer: s.create_answer(offer_text, kSendRecv) -> on_local_sdp(answer)
 //   on_connected: DTLS done, SRTP keys exist, audio flows
+//   on_path_lost: the network path died mid-call (ICE consent lost); audio
+//         stops but the session lives: create_offer(direction, true) (an ICE
+//         restart through renegotiation) can bring it back, and on_connected
+//         then comes again. on_failed is final.
 //   audio clock, every 20 ms: s.on_audio_frame(mic, earpiece_mix)
 //   hold: create_offer(kSendOnly) / answering a hold offer gives recvonly;
 //         set_send(false) / set_play(false) for the call layer's own hold/mute
@@ -69,6 +73,7 @@ class AudioSession {
     InplaceFunction<void(std::string_view sdp), 32> on_local_sdp;
     InplaceFunction<void(), 32> on_connected;
     InplaceFunction<void(std::string_view reason), 32> on_failed;
+    InplaceFunction<void(std::string_view reason), 32> on_path_lost;
     InplaceFunction<void(char digit), 32> on_dtmf;
   };
 

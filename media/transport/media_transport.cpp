@@ -58,14 +58,33 @@ bool MediaTransport::restart_ice() {
 
 void MediaTransport::on_selected_pair() {
   if (stats_.ice_connected_at < 0) stats_.ice_connected_at = loop_.now();
+  if (path_lost_ && dtls_.state() == DtlsState::kConnected) {
+    // An ICE restart found a path again. The DTLS association and the SRTP
+    // keys never went away (RFC 8445 section 9: a restart changes only ICE).
+    path_lost_ = false;
+    connected_ = true;
+    DT_LOGI(kMod, "path restored by ICE restart; SRTP continues");
+    if (cb_.on_connected) cb_.on_connected();
+    return;
+  }
   if (remote_set_) start_dtls();
   after_dtls();  // a server's queued flight can go now
 }
 
 void MediaTransport::on_ice_state(IceState s) {
   if (s != IceState::kFailed) return;
-  fail(connected_ ? "ICE: consent lost (the peer stopped answering connectivity checks)"
-                  : "ICE failed: no candidate pair works");
+  if (connected_) {
+    // Consent lost mid-call (a dead network, a new address): the media keys
+    // are fine, only the path is gone. The call layer may restart ICE.
+    connected_ = false;
+    path_lost_ = true;
+    constexpr std::string_view kReason = "ICE: consent lost (the peer stopped answering connectivity checks)";
+    DT_LOGW(kMod, "%.*s", static_cast<int>(kReason.size()), kReason.data());
+    if (cb_.on_path_lost) cb_.on_path_lost(kReason);
+    return;
+  }
+  // Never connected, or a restart that found no path either: final.
+  fail(path_lost_ ? "ICE restart failed: no candidate pair works" : "ICE failed: no candidate pair works");
 }
 
 void MediaTransport::start_dtls() {
@@ -103,7 +122,7 @@ void MediaTransport::after_dtls() {
   }
   switch (dtls_.state()) {
     case DtlsState::kConnected:
-      if (!connected_) {
+      if (!connected_ && !path_lost_) {
         connected_ = true;
         stats_.dtls_connected_at = loop_.now();
         if (cb_.on_connected) cb_.on_connected();

@@ -9,7 +9,11 @@
 //   t.set_remote({ufrag, pwd, candidates, fingerprint, our DTLS role});
 //   on_connected      -> SRTP keys exist; send_rtp/send_rtcp work
 //   on_rtp / on_rtcp  -> plain (unprotected) packets from the peer
-//   on_failed(reason) -> ICE failed, consent lost, DTLS failed or closed
+//   on_failed(reason) -> final: ICE never found a pair, DTLS failed or closed
+//   on_path_lost(reason) -> after on_connected, the path died (consent lost:
+//                      the network changed or dropped). Not final: DTLS and
+//                      SRTP keep their keys, and an ICE restart can bring
+//                      the call back (on_connected again when it does)
 //   t.restart_ice() -> on_gathering_done (new ufrag/pwd) -> set_remote() again;
 //                      DTLS and SRTP stay as they are.
 //   t.close()         (also from the destructor)
@@ -50,6 +54,7 @@ class MediaTransport {
     InplaceFunction<void(), 32> on_gathering_done;
     InplaceFunction<void(), 32> on_connected;
     InplaceFunction<void(std::string_view reason), 32> on_failed;
+    InplaceFunction<void(std::string_view reason), 32> on_path_lost;
     InplaceFunction<void(std::span<const std::uint8_t> rtp), 32> on_rtp;
     InplaceFunction<void(std::span<const std::uint8_t> rtcp), 32> on_rtcp;
   };
@@ -85,6 +90,7 @@ class MediaTransport {
 
   bool connected() const { return connected_; }
   bool failed() const { return failed_; }
+  bool path_lost() const { return path_lost_; }
   CandidateType selected_local_type() const { return ice_.selected_local_type(); }
   const Stats& stats() const { return stats_; }
 
@@ -111,6 +117,7 @@ class MediaTransport {
   bool dtls_started_ = false;
   bool connected_ = false;
   bool failed_ = false;
+  bool path_lost_ = false;  // was connected; ICE lost the path; restart_ice() may recover
   bool closed_ = false;
 
   // A DTLS datagram that arrived before DTLS was started (a fast peer's

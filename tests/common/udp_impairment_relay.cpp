@@ -77,6 +77,10 @@ void UdpImpairmentRelay::on_readable(Side from) {
     const std::span<const std::uint8_t> pkt = std::span(buf).first(static_cast<std::size_t>(n));
     RelayDirectionStats& st = stats_[from];
     ++st.packets;
+    if (outage_) {
+      ++st.outage_dropped;
+      continue;
+    }
     const Side to = other(from);
     if (!is_rtp_or_rtcp(pkt)) {  // STUN, DTLS: untouched, at once
       send_to(to, pkt);

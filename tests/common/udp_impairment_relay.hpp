@@ -41,6 +41,7 @@ struct RelayDirectionStats {
   std::uint64_t rtp_forwarded = 0;
   std::uint64_t reordered = 0;  // RTP sent out after a later-arrived one
   std::uint64_t unroutable = 0; // no endpoint known yet for the other side
+  std::uint64_t outage_dropped = 0;  // dropped by set_outage(true)
 };
 
 class UdpImpairmentRelay {
@@ -59,6 +60,10 @@ class UdpImpairmentRelay {
   // Where packets for side `s` go. Without this, learnt from the first
   // packet that arrives from `s`.
   void set_endpoint(Side s, std::uint16_t port);
+
+  // A network outage: while on, everything (STUN, DTLS, media) is dropped
+  // both ways and counted in `outage_dropped`.
+  void set_outage(bool on) { outage_ = on; }
 
   // Stats of packets that came *from* side `s`.
   const RelayDirectionStats& stats(Side s) const { return stats_[s]; }
@@ -93,6 +98,7 @@ class UdpImpairmentRelay {
   std::array<Held, kHeldMax> held_{};
   std::array<std::uint64_t, 2> rtp_sent_order_{};  // highest RTP arrival order sent, per destination
   std::uint64_t order_ = 0;
+  bool outage_ = false;
   TimerId timer_;
   TimeMs timer_due_ = -1;
 };

@@ -55,6 +55,27 @@ std::string via_relay(const std::string& sdp, std::uint16_t port, std::uint16_t&
   return out;
 }
 
+// Offer from A, answer from B, both rewritten so that every packet between
+// them goes through `relay`. With `ice_restart`, the re-offer of a call
+// whose path died; the relay's endpoints stay (a restart keeps the sockets).
+::testing::AssertionResult negotiate_via_relay(LoopWithGlib& env, Party& a, Party& b, UdpImpairmentRelay& relay,
+                                               bool ice_restart) {
+  const int a0 = a.sdp_count, b0 = b.sdp_count;
+  if (!a.s->create_offer(Direction::kSendRecv, ice_restart)) return ::testing::AssertionFailure() << "create_offer";
+  if (!env.run_until([&] { return a.sdp_count > a0; }, 5000)) return ::testing::AssertionFailure() << "no offer";
+  std::uint16_t a_port = 0, b_port = 0;
+  const std::string offer = via_relay(a.local_sdp, relay.port_for(UdpImpairmentRelay::kB), a_port);
+  if (a_port == 0) return ::testing::AssertionFailure() << "no candidate in " << a.local_sdp;
+  relay.set_endpoint(UdpImpairmentRelay::kA, a_port);
+  if (!b.s->create_answer(offer, Direction::kSendRecv)) return ::testing::AssertionFailure() << "create_answer";
+  if (!env.run_until([&] { return b.sdp_count > b0; }, 5000)) return ::testing::AssertionFailure() << "no answer";
+  const std::string answer = via_relay(b.local_sdp, relay.port_for(UdpImpairmentRelay::kA), b_port);
+  if (b_port == 0) return ::testing::AssertionFailure() << "no candidate in " << b.local_sdp;
+  relay.set_endpoint(UdpImpairmentRelay::kB, b_port);
+  if (!a.s->apply_answer(answer)) return ::testing::AssertionFailure() << "apply_answer";
+  return ::testing::AssertionSuccess();
+}
+
 // Per 20 ms frame of what `p` played in [from, end): does it carry the
 // far end's tone? The longest run of frames that do not, in ms.
 struct Continuity {
@@ -103,18 +124,7 @@ TEST(AudioSessionImpairment, ToneStaysContinuousUnderLossAndJitter) {
   AudioClock clock{env.loop, {&a, &b}};
 
   // Offer/answer with each side's candidates pointing at the relay.
-  ASSERT_TRUE(a.s->create_offer(Direction::kSendRecv, false));
-  ASSERT_TRUE(env.run_until([&] { return a.sdp_count > 0; }, 5000));
-  std::uint16_t a_port = 0, b_port = 0;
-  const std::string offer = via_relay(a.local_sdp, relay.port_for(UdpImpairmentRelay::kB), a_port);
-  ASSERT_NE(a_port, 0) << a.local_sdp;
-  relay.set_endpoint(UdpImpairmentRelay::kA, a_port);
-  ASSERT_TRUE(b.s->create_answer(offer, Direction::kSendRecv));
-  ASSERT_TRUE(env.run_until([&] { return b.sdp_count > 0; }, 5000));
-  const std::string answer = via_relay(b.local_sdp, relay.port_for(UdpImpairmentRelay::kA), b_port);
-  ASSERT_NE(b_port, 0) << b.local_sdp;
-  relay.set_endpoint(UdpImpairmentRelay::kB, b_port);
-  ASSERT_TRUE(a.s->apply_answer(answer));
+  ASSERT_TRUE(negotiate_via_relay(env, a, b, relay, false));
   ASSERT_TRUE(env.run_until([&] { return (a.connected_at >= 0 && b.connected_at >= 0) || a.failed || b.failed; },
                             10000));
   ASSERT_TRUE(a.connected_at >= 0 && b.connected_at >= 0) << a.reason << " / " << b.reason;
@@ -171,6 +181,50 @@ TEST(AudioSessionImpairment, ToneStaysContinuousUnderLossAndJitter) {
     EXPECT_NEAR(static_cast<double>(lost), static_cast<double>(dropped), 3.0);
     EXPECT_GT(w.s1.jitter_ms, 0.0);
   }
+}
+
+// The network dies mid-call for longer than ICE consent lasts (RFC 7675), then
+// comes back. Both sides report the path lost (not failed: the call lives),
+// A re-offers with an ICE restart as the call layer does, and the same
+// DTLS-SRTP association carries the tones both ways again.
+TEST(AudioSessionImpairment, CallComesBackAfterAnOutageThroughAnIceRestart) {
+  LoopWithGlib env;
+  Party a{env.loop, env.ctx, 16000, 1000};
+  Party b{env.loop, env.ctx, 48000, 600};
+  UdpImpairmentRelay relay(env.loop, test::ImpairmentConfig{});
+  ASSERT_TRUE(relay.open());
+  AudioClock clock{env.loop, {&a, &b}};
+  ASSERT_TRUE(negotiate_via_relay(env, a, b, relay, false));
+  ASSERT_TRUE(env.run_until([&] { return (a.connects > 0 && b.connects > 0) || a.failed || b.failed; }, 10000))
+      << a.reason << " / " << b.reason;
+  env.run_for(1000);
+  ASSERT_TRUE(b.hears(1000, 500));
+  ASSERT_TRUE(a.hears(600, 500));
+  const std::uint64_t a_rx_before = a.s->transport().stats().rtp_received;
+
+  relay.set_outage(true);
+  ASSERT_TRUE(env.run_until([&] { return (a.paths_lost > 0 && b.paths_lost > 0) || a.failed || b.failed; }, 40000))
+      << "no side noticed the outage";
+  EXPECT_FALSE(a.failed) << a.reason;
+  EXPECT_FALSE(b.failed) << b.reason;
+  EXPECT_FALSE(a.s->connected());
+  EXPECT_NE(a.reason.find("consent"), std::string::npos) << a.reason;
+  EXPECT_GT(relay.stats(UdpImpairmentRelay::kA).outage_dropped, 0u);
+  env.run_for(500);
+  EXPECT_FALSE(a.hears(600, 300)) << "audio during the outage?";
+
+  relay.set_outage(false);
+  const int a_connects = a.connects, b_connects = b.connects;
+  ASSERT_TRUE(negotiate_via_relay(env, a, b, relay, true));
+  ASSERT_TRUE(env.run_until(
+      [&] { return (a.connects > a_connects && b.connects > b_connects) || a.failed || b.failed; }, 10000))
+      << a.reason << " / " << b.reason;
+  env.run_for(1500);
+  EXPECT_TRUE(b.hears(1000, 1000));
+  EXPECT_TRUE(a.hears(600, 1000));
+  EXPECT_GT(a.s->transport().stats().rtp_received, a_rx_before + 40);
+  EXPECT_EQ(a.s->transport().stats().unprotect_failures, 0u);  // the same SRTP keys on both sides
+  EXPECT_FALSE(a.failed || b.failed) << a.reason << " / " << b.reason;
 }
 
 }  // namespace

@@ -27,7 +27,14 @@ struct Party {
     s = std::make_unique<AudioSession>(loop, ctx, cert, loopback_session(rate));
     AudioSession::Callbacks cb;
     cb.on_local_sdp = [this](std::string_view sdp) { local_sdp.assign(sdp); ++sdp_count; };
-    cb.on_connected = [this] { connected_at = monotonic_ms(); };
+    cb.on_connected = [this] {
+      connected_at = monotonic_ms();
+      ++connects;
+    };
+    cb.on_path_lost = [this](std::string_view r) {
+      ++paths_lost;
+      reason.assign(r);
+    };
     cb.on_failed = [this](std::string_view r) { failed = true; reason.assign(r); };
     cb.on_dtmf = [this](char d) { digits.push_back(d); };
     s->set_callbacks(std::move(cb));
@@ -62,6 +69,8 @@ struct Party {
   std::string local_sdp;
   int sdp_count = 0;
   TimeMs connected_at = -1;
+  int connects = 0;    // on_connected, again after each recovered path
+  int paths_lost = 0;  // on_path_lost
   bool failed = false;
   std::string reason;
   std::string digits;
