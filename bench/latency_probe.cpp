@@ -2,19 +2,18 @@
 // jitter: prints one JSON object for bench/run.sh.
 //
 //   capture -> RTP send: one 20 ms frame is gathered before it is encoded
-//     (packetisation), plus the mic resampler's group delay (board rate ->
-//     48 kHz, speexdsp quality 3, as AudioSession uses) and the Opus
-//     encoder's look-ahead (OPUS_GET_LOOKAHEAD, VOIP application, as
-//     OpusCodec uses). Encode time itself is microseconds (media_bench).
+//     (packetisation), plus the Opus encoder's look-ahead
+//     (OPUS_GET_LOOKAHEAD, VOIP application, at the 16 kHz board rate, as
+//     OpusCodec runs on the sim and pi-handset boards). No resampler: Opus
+//     works at the board's rate (a 44.1 kHz board would add speexdsp's
+//     delay). Encode time itself is microseconds (media_bench).
 //   RTP arrival -> playback: measured by running our JitterBuffer: packets
 //     arrive exactly every 20 ms at a phase uniformly spread over the audio
 //     tick, are pushed on arrival and popped on the 20 ms audio tick; the
-//     residence time of each played packet is averaged. Plus the earpiece
-//     resampler's delay (48 kHz -> board rate). The sound card queue comes
+//     residence time of each played packet is averaged. The sound card queue comes
 //     on top on real boards (ALSA: playback starts with two 20 ms periods
 //     queued, hal/alsa_audio.cpp) and is 0 on the simulated board.
 #include <opus/opus.h>
-#include <speex/speex_resampler.h>
 
 #include <cstdio>
 
@@ -26,23 +25,15 @@ namespace {
 using namespace dialtone;
 using namespace dialtone::media;
 
-double resampler_delay_ms(unsigned in_rate, unsigned out_rate) {
-  int err = 0;
-  SpeexResamplerState* s = speex_resampler_init(1, in_rate, out_rate, 3, &err);
-  if (!s) return -1;
-  const double ms = 1000.0 * speex_resampler_get_input_latency(s) / in_rate;
-  speex_resampler_destroy(s);
-  return ms;
-}
-
 double opus_lookahead_ms() {
   int err = 0;
-  OpusEncoder* e = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &err);
+  constexpr opus_int32 kBoardRate = 16000;
+  OpusEncoder* e = opus_encoder_create(kBoardRate, 1, OPUS_APPLICATION_VOIP, &err);
   if (!e) return -1;
-  opus_int32 la = 0;
+  opus_int32 la = 0;  // in samples at the encoder's rate
   opus_encoder_ctl(e, OPUS_GET_LOOKAHEAD(&la));
   opus_encoder_destroy(e);
-  return 1000.0 * la / 48000;
+  return 1000.0 * la / kBoardRate;
 }
 
 // Mean time a packet spends in the jitter buffer before its frame is played,
@@ -88,7 +79,7 @@ int main() {
   std::uint32_t target = 0;
   for (int phase = 0; phase < 20; ++phase) jb += jitter_residence_ms(phase, target);
   jb /= 20;
-  const double up = resampler_delay_ms(16000, 48000), down = resampler_delay_ms(48000, 16000);
+  const double up = 0, down = 0;  // Opus at the board's rate: no resampler
   const double la = opus_lookahead_ms();
   const double send = 20.0 + up + la;
   const double recv = jb + down;

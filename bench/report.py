@@ -145,7 +145,8 @@ def main():
         print()
         print("Audio latency added by the device (pipeline model + jitter buffer run, no network jitter):")
         print(f"  capture -> RTP send   {lat['capture_to_send_ms']:.1f} ms = 20 ms frame + mic resampler "
-              f"{lat['mic_resampler_ms']:.1f} ms + Opus look-ahead {lat['opus_lookahead_ms']:.1f} ms")
+              f"{lat['mic_resampler_ms']:.1f} ms (Opus runs at the board's 16 kHz) + Opus look-ahead "
+              f"{lat['opus_lookahead_ms']:.1f} ms")
         print(f"  RTP arrival -> playback {lat['arrival_to_playback_ms']:.1f} ms = jitter buffer residence "
               f"{lat['jitter_residence_ms']:.1f} ms (target {lat['jitter_target_ms']} ms) + ear resampler "
               f"{lat['ear_resampler_ms']:.1f} ms; + ALSA playback queue ~{lat['alsa_playback_queue_ms']} ms "
