@@ -6,9 +6,6 @@
 
 namespace dialtone::app {
 
-namespace {
-constexpr const char* kNoLineMessage = "no line is linked: open the local web page and choose Link";
-}
 
 Phone::Phone(EventLoop& loop, PhoneHardware hw)
     : loop_(loop),
@@ -156,7 +153,9 @@ void Phone::run_actions() {
           break;
         }
         char msg[192];
-        std::snprintf(msg, sizeof msg, "cannot call %s: %s", a.number.c_str(), kNoLineMessage);
+        std::snprintf(msg, sizeof msg, "cannot call %s: %s", a.number.c_str(),
+                      line_state_ == line::LineState::kRegistered ? "a call is already in progress"
+                                                                  : line::line_unavailable_reason(line_state_));
         DT_LOGW("phone", "%s", msg);
         set_error(msg);
         handset_.call_refused(loop_.now());
@@ -218,7 +217,7 @@ void Phone::set_error(std::string_view msg) { last_error_.assign(msg); }
 
 bool Phone::need_line(control::Reply& reply) {
   if (line_state_ == line::LineState::kRegistered) return true;
-  reply.error("no_line", kNoLineMessage);
+  reply.error("no_line", line::line_unavailable_reason(line_state_));
   return false;
 }
 
@@ -226,7 +225,7 @@ void Phone::write_status(JsonWriter& w) {
   w.begin_object("line")
       .string("state", line::line_state_name(line_state_))
       .string("msisdn", msisdn_.view());
-  if (line_state_ != line::LineState::kRegistered) w.string("reason", kNoLineMessage);
+  if (line_state_ != line::LineState::kRegistered) w.string("reason", line::line_unavailable_reason(line_state_));
   w.end_object();
   w.begin_array("calls");
   if (calls_ && calls_->machine().state() != call::State::kIdle) {
@@ -346,7 +345,7 @@ void Phone::on_command(std::string_view cmd, const cJSON* req, control::Reply& r
     }
     key(hal::Key::kHash);
     if (line_state_ != line::LineState::kRegistered) {
-      reply.error("no_line", kNoLineMessage);
+      reply.error("no_line", line::line_unavailable_reason(line_state_));
       return;
     }
     reply.ok().end_object();

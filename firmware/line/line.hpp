@@ -20,4 +20,17 @@ inline const char* line_state_name(LineState s) {
   return "?";
 }
 
+// Why a line in state `s` cannot carry a call, in words for the person at
+// the phone (status reason, control errors, the log); "" when it can.
+inline const char* line_unavailable_reason(LineState s) {
+  switch (s) {
+    case LineState::kUnlinked: return "no line is linked: open the local web page and choose Link";
+    case LineState::kLinking: return "the line is being linked: finish signing in on the network's page";
+    case LineState::kRegistering: return "the line is registering with the network: try again in a moment";
+    case LineState::kRegistered: return "";
+    case LineState::kOffline: return "the network is unreachable: the line keeps retrying by itself";
+  }
+  return "the line is not available";
+}
+
 }  // namespace dialtone::line

@@ -70,8 +70,12 @@ class HandsetEndToEnd(unittest.TestCase):
             r = self.ctl.request({"cmd": cmd})
             self.assertFalse(r["ok"], cmd)
             self.assertEqual(r["error"]["code"], "no_line", cmd)
+            self.assertIn("no line is linked", r["error"]["message"], cmd)
         r = self.ctl.request({"cmd": "dtmf", "digits": "1"})
         self.assertEqual(r["error"]["code"], "no_line")
+        line = self.ctl.request({"cmd": "status"})["line"]
+        self.assertEqual(line["state"], "unlinked")
+        self.assertIn("no line is linked", line["reason"])
 
     def test_bad_requests_keep_the_connection_usable(self):
         self.ctl.send_raw(b"{oops\n")
