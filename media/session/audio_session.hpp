@@ -145,7 +145,6 @@ class AudioSession {
   // signalling state
   bool started_ = false;
   bool gathered_ = false;
-  bool restarting_ = false;        // our restart_ice() is waiting for new credentials
   bool remote_pending_ = true;     // the transport needs (new) remote credentials
   bool failed_ = false;
   bool closed_ = false;
