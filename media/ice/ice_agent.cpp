@@ -194,7 +194,8 @@ void IceAgent::on_state_cb(NiceAgent*, unsigned, unsigned component, unsigned st
       break;
     case NICE_COMPONENT_STATE_FAILED:
       // Without trickle all remote candidates are known before checks
-      // start, so FAILED is final (consent loss also ends here).
+      // start, so FAILED is final for this set of credentials (consent loss
+      // also ends here); only restart() with new ones can leave it.
       self->has_pair_ = false;
       self->set_state(IceState::kFailed);
       break;
