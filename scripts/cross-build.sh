@@ -11,11 +11,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 arch=${1:-}
-case "$arch" in
-  arm64) triplet=aarch64-linux-gnu ;;
-  armhf) triplet=arm-linux-gnueabihf ;;
-  *) echo "usage: cross-build.sh arm64|armhf [--board NAME] [--build-dir DIR] [--prefix DIR]" >&2; exit 2 ;;
-esac
+. "$here/scripts/cross-arch.sh"
+cross_arch "$arch" "cross-build.sh arm64|armhf [--board NAME] [--build-dir DIR] [--prefix DIR]"
 shift
 board=pi-handset
 build_dir="$here/build-$arch"

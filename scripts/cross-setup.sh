@@ -14,14 +14,8 @@
 # its ARCH twin is left alone (see overlay_packages).
 set -euo pipefail
 arch=${1:-}
-case "$arch" in
-  arm64) triplet=aarch64-linux-gnu ;;
-  armhf) triplet=arm-linux-gnueabihf ;;
-  *) echo "usage: cross-setup.sh arm64|armhf" >&2; exit 2 ;;
-esac
-
-sudo_cmd=""
-[ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+. "$(dirname "$0")/cross-arch.sh"
+cross_arch "$arch" "cross-setup.sh arm64|armhf"
 
 # The libraries Dialtone links (cmake/Dependencies.cmake), for ARCH. These are
 # Multi-Arch: same, so they co-install with the native ones; their tool
@@ -53,7 +47,7 @@ host_packages=(
 
 # Where the overlay -dev files go, and where the layout is recorded;
 # toolchain/debian-multiarch.cmake looks here.
-overlay=/opt/dialtone-cross/$triplet
+overlay=$cross_base
 
 install_native() {
   local missing=() p
@@ -89,7 +83,7 @@ $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 update -qq 2>/dev/null ||
   echo "cross-setup: apt-get update reported errors (continuing)" >&2
 install_native "${host_packages[@]}"
 
-layout=${DIALTONE_CROSS_LAYOUT:-$(head -n1 "$overlay/layout" 2>/dev/null || true)}
+layout=${DIALTONE_CROSS_LAYOUT:-$(cross_layout)}
 case "$layout" in
   sysroot) use_sysroot ;;
   ""|multiarch) ;;

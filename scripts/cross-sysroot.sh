@@ -18,17 +18,11 @@
 # versions only need to agree with each other.
 set -euo pipefail
 arch=${1:-}
-case "$arch" in
-  arm64) triplet=aarch64-linux-gnu ;;
-  armhf) triplet=arm-linux-gnueabihf ;;
-  *) echo "usage: cross-sysroot.sh arm64|armhf" >&2; exit 2 ;;
-esac
-sudo_cmd=""
-[ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+. "$(dirname "$0")/cross-arch.sh"
+cross_arch "$arch" "cross-sysroot.sh arm64|armhf"
 
-base=/opt/dialtone-cross/$triplet
-aptroot=$base/apt
-sysroot=$base/sysroot
+aptroot=$cross_base/apt
+sysroot=$cross_base/sysroot
 
 # What the target build links and includes. libnice-dev is fetched on its own
 # (below): as an apt dependency it drags in GTK 4 through gupnp-igd's -dev
@@ -75,7 +69,7 @@ if [ "$(cat "$sysroot/.dialtone-sysroot" 2>/dev/null)" = "$stamp" ]; then
 fi
 
 echo "cross-sysroot: unpacking $(ls "$aptroot"/var/cache/apt/archives/*.deb | wc -l) packages into $sysroot"
-tmp=$(mktemp -d "$base/sysroot.new.XXXXXX")
+tmp=$(mktemp -d "$cross_base/sysroot.new.XXXXXX")
 trap '$sudo_cmd rm -rf "$tmp"' EXIT
 for deb in "$aptroot"/var/cache/apt/archives/*.deb; do
   $sudo_cmd dpkg-deb -x "$deb" "$tmp"

@@ -10,11 +10,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 arch=${1:-}
-case "$arch" in
-  arm64) qemu="qemu-aarch64"; triplet=aarch64-linux-gnu ;;
-  armhf) qemu="qemu-arm"; triplet=arm-linux-gnueabihf ;;
-  *) echo "usage: qemu-test.sh arm64|armhf [--build-dir DIR]" >&2; exit 2 ;;
-esac
+. "$here/scripts/cross-arch.sh"
+cross_arch "$arch" "qemu-test.sh arm64|armhf [--build-dir DIR]"
 shift
 build_dir="$here/build-$arch"
 while [ $# -gt 0 ]; do
@@ -30,9 +27,8 @@ done
 }
 
 qemu_cmd=("$qemu")
-base=/opt/dialtone-cross/$triplet
-if [ "$(head -n1 "$base/layout" 2>/dev/null)" = sysroot ]; then
-  qemu_cmd+=(-L "$base/sysroot")
+if [ "$(cross_layout)" = sysroot ]; then
+  qemu_cmd+=(-L "$cross_base/sysroot")
 fi
 echo "qemu-test: ${qemu_cmd[*]} $build_dir/firmware/dialtoned --version"
 "${qemu_cmd[@]}" "$build_dir/firmware/dialtoned" --version
