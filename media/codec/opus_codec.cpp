@@ -15,7 +15,6 @@ bool OpusCodec::init(const OpusConfig& c) {
   ready_ = false;
   if (!opus_supports_pcm_rate(c.pcm_rate)) return false;
   pcm_rate_ = c.pcm_rate;
-  frame_ = static_cast<int>(pcm_rate_ * limits::kFrameMs / 1000);
   const auto fs = static_cast<opus_int32>(pcm_rate_);
   if (static_cast<std::size_t>(opus_encoder_get_size(kChannels)) > sizeof enc_mem_) return false;
   if (static_cast<std::size_t>(opus_decoder_get_size(kChannels)) > sizeof dec_mem_) return false;
@@ -34,9 +33,9 @@ bool OpusCodec::init(const OpusConfig& c) {
 }
 
 int OpusCodec::encode(std::span<const std::int16_t> pcm, std::span<std::uint8_t> payload) {
-  if (!ready_ || pcm.size() < static_cast<std::size_t>(frame_)) return -1;
+  if (!ready_ || pcm.size() < frame_samples()) return -1;
   std::size_t max = payload.size() < limits::kCodecPayloadMax ? payload.size() : limits::kCodecPayloadMax;
-  int n = opus_encode(enc(), pcm.data(), frame_, payload.data(), static_cast<opus_int32>(max));
+  int n = opus_encode(enc(), pcm.data(), frame(), payload.data(), static_cast<opus_int32>(max));
   return n < 0 ? -1 : n;
 }
 
@@ -48,16 +47,16 @@ int OpusCodec::decode(std::span<const std::uint8_t> payload, std::span<std::int1
 }
 
 int OpusCodec::decode_lost(std::span<std::int16_t> pcm) {
-  if (!ready_ || pcm.size() < static_cast<std::size_t>(frame_)) return -1;
-  int n = opus_decode(dec(), nullptr, 0, pcm.data(), frame_, 0);
+  if (!ready_ || pcm.size() < frame_samples()) return -1;
+  int n = opus_decode(dec(), nullptr, 0, pcm.data(), frame(), 0);
   return n < 0 ? -1 : n;
 }
 
 int OpusCodec::decode_fec(std::span<const std::uint8_t> next_payload, std::span<std::int16_t> pcm) {
-  if (!ready_ || next_payload.empty() || pcm.size() < static_cast<std::size_t>(frame_)) return -1;
+  if (!ready_ || next_payload.empty() || pcm.size() < frame_samples()) return -1;
   // decode_fec=1 with exactly the lost duration: libopus returns the LBRR
   // copy if the packet has one and conceals otherwise.
-  int n = opus_decode(dec(), next_payload.data(), static_cast<opus_int32>(next_payload.size()), pcm.data(), frame_,
+  int n = opus_decode(dec(), next_payload.data(), static_cast<opus_int32>(next_payload.size()), pcm.data(), frame(),
                       1);
   return n < 0 ? -1 : n;
 }

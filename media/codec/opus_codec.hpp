@@ -49,13 +49,13 @@ class OpusCodec final : public Codec {
   void reset() override;
 
  private:
+  int frame() const { return static_cast<int>(frame_samples()); }  // libopus counts in int
   OpusEncoder* enc() { return reinterpret_cast<OpusEncoder*>(enc_mem_); }
   OpusDecoder* dec() { return reinterpret_cast<OpusDecoder*>(dec_mem_); }
 
   alignas(std::max_align_t) unsigned char enc_mem_[limits::kOpusEncoderStateBytes];
   alignas(std::max_align_t) unsigned char dec_mem_[limits::kOpusDecoderStateBytes];
   std::uint32_t pcm_rate_ = 48000;
-  int frame_ = 960;  // samples per 20 ms at pcm_rate_
   bool ready_ = false;
 };
 
