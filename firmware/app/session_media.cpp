@@ -69,6 +69,14 @@ media::IceConfig ice_config_from(const config::IceConfig& c) {
   return ice;
 }
 
+void SessionMedia::media_failed(const char* what, std::string_view reason) {
+  DT_LOGW("media", "%s: %.*s", what, static_cast<int>(reason.size()), reason.data());
+  phone_.set_error(reason);
+  call::Event e{.kind = call::Event::Kind::kMediaFailed};
+  e.reason = reason;
+  phone_.call_event(e);
+}
+
 bool SessionMedia::ensure_session() {
   if (session_ && !closing_) return true;
   loop_.cancel_timer(reap_timer_);
@@ -81,22 +89,12 @@ bool SessionMedia::ensure_session() {
     DT_LOGI("media", "connected (DTLS-SRTP up, codec %s)", session_->stats().codec);
     phone_.call_event(call::Event{.kind = call::Event::Kind::kMediaConnected});
   };
-  cb.on_failed = [this](std::string_view reason) {
-    DT_LOGW("media", "failed: %.*s", static_cast<int>(reason.size()), reason.data());
-    phone_.set_error(reason);
-    call::Event e{.kind = call::Event::Kind::kMediaFailed};
-    e.reason = reason;
-    phone_.call_event(e);
-  };
-  cb.on_path_lost = [this](std::string_view reason) {
-    // Mid-call: the call machine answers kMediaFailed with an ICE restart
-    // through renegotiation; the session stays and resumes if it works.
-    DT_LOGW("media", "path lost: %.*s; asking for an ICE restart", static_cast<int>(reason.size()), reason.data());
-    phone_.set_error(reason);
-    call::Event e{.kind = call::Event::Kind::kMediaFailed};
-    e.reason = reason;
-    phone_.call_event(e);
-  };
+  // Both reach the call machine as kMediaFailed: mid-call it answers with an
+  // ICE restart through renegotiation, which only a lost path survives (the
+  // session then comes back through on_connected); a failed session refuses
+  // the restart and the call ends.
+  cb.on_failed = [this](std::string_view reason) { media_failed("failed", reason); };
+  cb.on_path_lost = [this](std::string_view reason) { media_failed("path lost", reason); };
   cb.on_dtmf = [](char d) { DT_LOGI("media", "far end sent DTMF %c", d); };
   session_->set_callbacks(std::move(cb));
   loop_.cancel_timer(stats_timer_);

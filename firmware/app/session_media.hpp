@@ -37,6 +37,7 @@ class SessionMedia final : public call::CallMedia {
 
  private:
   bool ensure_session();
+  void media_failed(const char* what, std::string_view reason);
   void report_stats();
 
   EventLoop& loop_;
