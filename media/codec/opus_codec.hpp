@@ -2,8 +2,8 @@
 // clock is 48 kHz whatever the PCM rate (RFC 7587); the PCM rate at this
 // interface is chosen at init so that a board sampling at 8 or 16 kHz feeds
 // and reads Opus directly: libopus then codes and synthesises at that rate
-// instead of at 48 kHz, and no resampler runs on either side. That is about
-// half the CPU of a call (bench/run.sh --profile).
+// instead of at 48 kHz, and no resampler runs on either side (media_bench:
+// encode 95 instead of 113 us, decode 11 instead of 25 us per 20 ms frame).
 // Encoder and decoder live in buffers inside this object, initialised with
 // opus_encoder_get_size + opus_encoder_init (and the decoder's twins): no
 // heap. The object is ~70 KB: make it a member of a static, not a local.

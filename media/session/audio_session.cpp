@@ -222,7 +222,9 @@ bool AudioSession::apply_negotiated(const sdp::Negotiated& n) {
   negotiated_ok_ = true;
   if (codec_changed) {
     // Call set-up (or a codec change in a renegotiation): speexdsp allocates here.
-    const std::uint32_t pcm_rate = n.audio.kind == sdp::CodecKind::kOpus ? opus_.sample_rate() : 8000;
+    // The codec's PCM rate (Opus may run at the board's own: then these pass through).
+    Codec* c = codec();
+    const std::uint32_t pcm_rate = c ? c->sample_rate() : config_.board_rate;
     if (!mic_resampler_.init(config_.board_rate, pcm_rate) || !ear_resampler_.init(pcm_rate, config_.board_rate)) {
       fail("resampler init failed");
       return false;
@@ -232,7 +234,7 @@ bool AudioSession::apply_negotiated(const sdp::Negotiated& n) {
     jitter_ = JitterBuffer(jc);
     rx_stats_ = ReceiverStats(jc.clock_rate);
     have_remote_ssrc_ = false;
-    if (Codec* c = codec()) c->reset();
+    if (c) c->reset();
     talkspurt_ = true;
     DT_LOGI(kMod, "codec %s pt %u, dtmf %s pt %u, direction %s", codec_name(n.audio.kind),
             static_cast<unsigned>(n.audio.pt), n.has_dtmf ? "yes" : "no", static_cast<unsigned>(n.dtmf.pt),
