@@ -12,14 +12,20 @@
 
 #include "board/board.hpp"
 #include "board/hal_factory.hpp"
+#include "firmware/app/event_publisher.hpp"
+#include "firmware/app/line_reporter.hpp"
 #include "firmware/app/phone.hpp"
+#include "firmware/app/phone_commands.hpp"
+#include "firmware/app/session_media.hpp"
+#include "firmware/app/yna_link_actions.hpp"
+#include "firmware/call/call_layer.hpp"
 #include "firmware/config/config.hpp"
+#include "firmware/control/control_server.hpp"
 #include "firmware/core/event_loop.hpp"
 #include "firmware/core/log.hpp"
-#include "firmware/app/session_media.hpp"
-#include "firmware/app/yna_calls.hpp"
-#include "firmware/call/call_controller.hpp"
+#include "firmware/line/yna_calls.hpp"
 #include "firmware/line/yna_line.hpp"
+#include "firmware/status/device_status.hpp"
 #include "firmware/web/web_server.hpp"
 
 #ifndef DIALTONE_VERSION
@@ -55,15 +61,6 @@ bool make_state_dir(const char* path) {
   std::fprintf(stderr, "dialtoned: state_dir %s: %s\n", path, std::strerror(errno));
   return false;
 }
-
-// The YNA line reports its state to the phone (status and `line` events).
-struct LineToPhone final : line::YnaLineObserver {
-  explicit LineToPhone(app::Phone& p) : phone(p) {}
-  void on_line_state(line::LineState s, std::string_view msisdn) override { phone.set_line_state(s, msisdn); }
-  app::Phone& phone;
-};
-
-line::YnaLine* g_yna = nullptr;
 
 // The configuration is large-ish fixed storage: keep it out of main's stack.
 config::Config g_config;
@@ -131,33 +128,52 @@ int main(int argc, char** argv) {
   }
   // A board without a bell rings into the earpiece (the phone plays the ring tone).
   hal::Ringer* ringer = hal.sim_ringer() ? nullptr : &hal.ringer();
-  static app::Phone phone(loop, app::PhoneHardware{hal.audio(), &hal.input(), ringer, *desc->tones});
+
+  // The device's state, the calls on every line, and the telephone the
+  // person touches; the control socket and the web page read and drive them.
+  static status::DeviceStatus device;
+  static call::CallLayer calls;
+  calls.set_call_waiting(g_config.call_waiting);
+  device.set_calls(&calls);
+  static app::EventPublisher events;
+  static app::Phone phone(loop, app::PhoneHardware{hal.audio(), &hal.input(), ringer, *desc->tones}, calls, device,
+                          events);
+  calls.set_ui(phone);
+  static app::PhoneCommands commands(phone, calls, device);
+  static control::ControlServer control(loop, commands);
+  events.attach(control);
+
   char sock_path[limits::kPathMax + 32];
   std::snprintf(sock_path, sizeof sock_path, "%s/control.sock", g_config.state_dir.c_str());
-
   loop.add_fd(sig_fd, POLLIN, [](short) {
     DT_LOGI("main", "stopping on signal");
     loop.stop();
   });
-  if (!phone.start(sock_path)) {
+  if (!control.start(sock_path) || !phone.start()) {
     DT_LOGE("main", "start-up failed; see the messages above");
     return 1;
   }
-  // The YNA line and its local web page (yna-wire.md sections 3-5).
-  line::YnaLine* yna = nullptr;
-  web::WebServer* web = nullptr;
-  if (g_config.yna.present) {
-    static LineToPhone to_phone(phone);
-    static line::YnaLine yna_line(loop, g_config.yna, g_config.state_dir.view(), to_phone);
-    static web::WebServer web_server(loop, yna_line);
-    yna = &yna_line;
-    web = &web_server;
-    phone.set_unlink([] { if (g_yna) g_yna->unlink(); });
-    g_yna = yna;
 
-    // Calls: the line's REST client and notifications on one side, one
-    // WebRTC audio session per call on the other. libnice runs on a GLib
-    // context that our loop pumps, so everything stays on this thread.
+  // The YNA line (yna-wire.md sections 3-6).
+  line::YnaLine* yna = nullptr;
+  app::YnaLinkActions* yna_actions = nullptr;
+  web::WebPageConfig web_cfg{};
+  if (g_config.yna.present) {
+    static app::LineReporter reporter(device, events, device.add_line("yna"));
+    static line::YnaLine yna_line(loop, g_config.yna, g_config.state_dir.view(), reporter);
+    static line::YnaCalls yna_calls(yna_line, calls, device);
+    static app::YnaLinkActions link_actions(yna_line, calls);
+    yna = &yna_line;
+    yna_actions = &link_actions;
+    yna_calls.set_index(calls.add_line(yna_calls));
+    yna_line.set_notification_observer(&yna_calls);
+    commands.set_unlink([] { return link_actions.unlink_line(); });
+    web_cfg = {g_config.yna.auth_url.view(), g_config.yna.client_id.view(), g_config.yna.redirect_uri.view()};
+  }
+
+  // One WebRTC audio session per call slot. libnice runs on a GLib context
+  // that our loop pumps, so everything stays on this thread.
+  if (calls.line(0)) {
     static GMainContext* glib = g_main_context_new();
     loop.attach_glib(glib);
     static media::DtlsCertificate cert;
@@ -168,26 +184,29 @@ int main(int argc, char** argv) {
     media::AudioSessionConfig media_cfg;
     media_cfg.ice = app::ice_config_from(g_config.ice);
     media_cfg.board_rate = desc->sample_rate;
-    static app::SessionMedia session_media(loop, glib, cert, media_cfg, phone);
-    static app::YnaCalls yna_calls(yna_line, phone);
-    static call::CallController calls(yna_calls, session_media, phone);
-    phone.attach_line(&calls, &session_media,
-                      [](std::span<const std::int16_t> mic, std::span<std::int16_t> ear) {
-                        session_media.on_audio_frame(mic, ear);
-                      });
-    yna->set_notification_observer(&yna_calls);
-    yna_line.set_call_lines([](std::span<std::string_view> out) { return phone.describe_calls(out); });
-    yna->start();
-    if (!web->start(g_config.web.host.view(), g_config.web.port, yna->web_config())) {
-      DT_LOGE("main", "the local web page could not start on web.listen");
-      return 1;
-    }
+    static app::SessionMedia media0(loop, glib, cert, media_cfg, 0, calls, device, events);
+    static app::SessionMedia media1(loop, glib, cert, media_cfg, 1, calls, device, events);
+    calls.set_media(0, &media0);
+    calls.set_media(1, &media1);
+    phone.set_audio_tap([](std::span<const std::int16_t> mic, std::span<std::int16_t> ear) {
+      media0.on_audio_frame(mic, ear);
+      media1.on_audio_frame(mic, ear);
+    });
+  }
+  if (yna) yna->start();
+
+  // The local web page, for every configuration (device-control.md).
+  static web::WebServer web(loop, device, yna_actions);
+  if (!web.start(g_config.web.host.view(), g_config.web.port, web_cfg)) {
+    DT_LOGE("main", "the local web page could not start on web.listen");
+    return 1;
   }
   DT_LOGI("main", "dialtoned %s running on board %s", DIALTONE_VERSION, desc->name.data());
   loop.run();
-  if (web) web->stop();
+  web.stop();
   if (yna) yna->stop();
   phone.stop();
+  control.stop();
   ::close(sig_fd);
   return 0;
 }

@@ -1,17 +1,20 @@
-// The telephone: glue between the board's hardware, the handset state
-// machine, the tone player, the control socket and (when there is one) the
-// line. Everything runs on the one event loop.
+// The telephone the person touches: the handset state machine, the tone
+// player, the bell and the audio device, turned into inputs for the call
+// layer, and the call layer's state turned back into tones and ringing.
+// Everything runs on the one event loop.
 #pragma once
 #include <cstdint>
+#include <span>
 #include <string_view>
 
+#include "firmware/app/event_publisher.hpp"
 #include "firmware/app/tone_player.hpp"
-#include "firmware/call/call_controller.hpp"
-#include "firmware/control/control_server.hpp"
+#include "firmware/call/call_layer.hpp"
+#include "firmware/call/call_ports.hpp"
 #include "firmware/core/event_loop.hpp"
-#include "firmware/core/fixed_vector.hpp"
+#include "firmware/core/inplace_function.hpp"
 #include "firmware/handset/handset.hpp"
-#include "firmware/line/line.hpp"
+#include "firmware/status/device_status.hpp"
 #include "hal/audio_device.hpp"
 #include "hal/input.hpp"
 #include "hal/tone_plan.hpp"
@@ -25,77 +28,58 @@ struct PhoneHardware {
   const hal::TonePlan& tones;
 };
 
-class Phone : public control::CommandHandler, public call::CallUi {
- public:
-  Phone(EventLoop& loop, PhoneHardware hw);
+using AudioTap = InplaceFunction<void(std::span<const std::int16_t>, std::span<std::int16_t>), 16>;
 
-  // Starts audio, inputs and the control socket at <state_dir>/control.sock.
-  bool start(const char* control_socket_path);
+class Phone final : public call::CallUi {
+ public:
+  Phone(EventLoop& loop, PhoneHardware hw, call::CallLayer& calls, status::DeviceStatus& status,
+        EventPublisher& events);
+
+  // Starts audio and inputs.
+  bool start();
   void stop();
 
   // Input events, from GPIO or from the control socket alike.
   void hook(bool off_hook);
   void key(hal::Key key);
+  // A number that needs no keypad (the control socket's "+E.164"): placed as
+  // if dialled and completed.
+  void place(std::string_view number, bool emergency);
 
-  void on_command(std::string_view cmd, const cJSON* request, control::Reply& reply) override;
+  // Media sessions mix into the earpiece here, every frame, before tones.
+  void set_audio_tap(AudioTap tap) { tap_ = std::move(tap); }
+  // The line calls go out on.
+  void set_outgoing_line(std::uint8_t line) { outgoing_line_ = line; }
 
   const handset::Handset& handset() const { return handset_; }
-
-  // The line, when one is configured: its state for status and events, and
-  // the controller that runs calls on it. `media` receives every audio frame.
-  void attach_line(call::CallController* calls, call::CallMedia* media,
-                   InplaceFunction<void(std::span<const std::int16_t>, std::span<std::int16_t>), 16> audio);
-  void set_line_state(line::LineState s, std::string_view msisdn);
-  // What {"cmd":"unlink"} does (the line's unlink, yna-wire.md 3.6).
-  void set_unlink(InplaceFunction<void(), 16> unlink) { unlink_ = std::move(unlink); }
-  // Network events for the current call (statuses, invitations, REST results).
-  void call_event(const call::Event& e);
-  // Where the web page and logs put the last thing that went wrong.
-  void set_error(std::string_view msg);
-  std::string_view last_error() const { return last_error_.view(); }
-  line::LineState line_state() const { return line_state_; }
-  bool call_active() const { return calls_ && calls_->active(); }
-  // One line per call for the web page ("out 14255550199 connected").
-  std::size_t describe_calls(std::span<std::string_view> out);
-  std::uint32_t current_call_device_id() const { return calls_ ? calls_->machine().id() : 0; }
-  std::string_view current_call_id() const { return calls_ ? calls_->machine().call_id() : std::string_view{}; }
-  control::ControlServer& control() { return control_; }
+  handset::Tone playing() const { return tones_.playing(); }
 
   // call::CallUi
-  void call_tone(handset::Tone t) override;
-  void call_ringer(bool on) override;
-  void call_changed(const call::CallMachine& call) override;
+  void call_changed(const call::CallMachine& call, std::string_view line) override;
+  void calls_settled() override;
 
  private:
   void on_audio_frame(std::span<const std::int16_t> captured, std::span<std::int16_t> playback);
   void after_handset_input();
-  void run_actions();
+  void run_handset_actions();
+  void sync_outputs();
   void arm_handset_timer();
-  void emit_line_event();
-  bool call_command(std::string_view cmd, const cJSON* req, control::Reply& reply);
-  void write_status(JsonWriter& w);
-  bool need_line(control::Reply& reply);
+  void drive_bell(bool ringing);
 
   EventLoop& loop_;
   PhoneHardware hw_;
+  call::CallLayer& calls_;
+  status::DeviceStatus& status_;
+  EventPublisher& events_;
   handset::Handset handset_;
   TonePlayer tones_;
-  control::ControlServer control_;
+  AudioTap tap_;
+  std::uint8_t outgoing_line_ = 0;
+  bool in_actions_ = false;
   TimerId handset_timer_;
-  line::LineState line_state_ = line::LineState::kUnlinked;
-  FixedString<192> last_error_;
-  FixedString<32> msisdn_;
-  call::CallController* calls_ = nullptr;
-  call::CallMedia* media_ = nullptr;
-  InplaceFunction<void(std::span<const std::int16_t>, std::span<std::int16_t>), 16> media_audio_;
-  std::uint32_t next_call_id_ = 1;
-  InplaceFunction<void(), 16> unlink_;
-  FixedString<128> call_line_;
-  bool ringer_on_ = false;
   // A hardware bell follows the plan's ring cadence; we switch it.
   TimerId bell_timer_;
   TimeMs bell_started_ = 0;
-  void drive_bell(bool ringing);
 };
 
 }  // namespace dialtone::app

@@ -69,12 +69,14 @@ media::IceConfig ice_config_from(const config::IceConfig& c) {
   return ice;
 }
 
+void SessionMedia::to_calls(call::Event::Kind k) { calls_.from_media(slot_, call::Event{.kind = k}); }
+
 void SessionMedia::media_failed(const char* what, std::string_view reason) {
   DT_LOGW("media", "%s: %.*s", what, static_cast<int>(reason.size()), reason.data());
-  phone_.set_error(reason);
+  status_.add_error(reason);
   call::Event e{.kind = call::Event::Kind::kMediaFailed};
   e.reason = reason;
-  phone_.call_event(e);
+  calls_.from_media(slot_, e);
 }
 
 bool SessionMedia::ensure_session() {
@@ -84,10 +86,10 @@ bool SessionMedia::ensure_session() {
   closing_ = false;
   session_.emplace(loop_, ctx_, cert_, cfg_);
   media::AudioSession::Callbacks cb;
-  cb.on_local_sdp = [this](std::string_view) { phone_.call_event(call::Event{.kind = call::Event::Kind::kLocalSdp}); };
+  cb.on_local_sdp = [this](std::string_view) { to_calls(call::Event::Kind::kLocalSdp); };
   cb.on_connected = [this] {
-    DT_LOGI("media", "connected (DTLS-SRTP up, codec %s)", session_->stats().codec);
-    phone_.call_event(call::Event{.kind = call::Event::Kind::kMediaConnected});
+    DT_LOGI("media", "call %u connected (DTLS-SRTP up, codec %s)", call_id(), session_->stats().codec);
+    to_calls(call::Event::Kind::kMediaUp);
   };
   // Both reach the call machine as kMediaFailed: mid-call it answers with an
   // ICE restart through renegotiation, which only a lost path survives (the
@@ -95,7 +97,10 @@ bool SessionMedia::ensure_session() {
   // the restart and the call ends.
   cb.on_failed = [this](std::string_view reason) { media_failed("failed", reason); };
   cb.on_path_lost = [this](std::string_view reason) { media_failed("path lost", reason); };
-  cb.on_dtmf = [](char d) { DT_LOGI("media", "far end sent DTMF %c", d); };
+  cb.on_dtmf = [this](char d) {
+    DT_LOGI("media", "call %u: far end sent DTMF %c", call_id(), d);
+    events_.dtmf(call_id(), d, "rfc4733");
+  };
   session_->set_callbacks(std::move(cb));
   loop_.cancel_timer(stats_timer_);
   stats_timer_ = loop_.add_timer(5000, [this] { report_stats(); });
@@ -153,21 +158,8 @@ void SessionMedia::on_audio_frame(std::span<const std::int16_t> mic, std::span<s
 void SessionMedia::report_stats() {
   if (!session_) return;
   media::AudioSessionStats s = session_->stats();
-  char id[16];
-  std::snprintf(id, sizeof id, "%u", phone_.current_call_device_id());
-  char buf[320];
-  JsonWriter w(buf);
-  w.begin_object()
-      .string("event", "media")
-      .string("id", id)
-      .string("codec", s.codec)
-      .number("rx_packets", static_cast<std::int64_t>(s.rx_packets))
-      .number("lost", s.lost)
-      .real("jitter_ms", s.jitter_ms)
-      .number("rtt_ms", s.rtt_ms)
-      .number("tx_packets", static_cast<std::int64_t>(s.tx_packets))
-      .end_object();
-  if (w.ok()) phone_.control().broadcast(w.view());
+  events_.media(call_id(), MediaFigures{.codec = s.codec, .rx_packets = s.rx_packets, .tx_packets = s.tx_packets,
+                                        .lost = s.lost, .rtt_ms = s.rtt_ms, .jitter_ms = s.jitter_ms});
   if (!closing_) stats_timer_ = loop_.add_timer(5000, [this] { report_stats(); });
 }
 

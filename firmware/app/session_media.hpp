@@ -1,11 +1,14 @@
-// The call controller's media port, carried out by one media::AudioSession
-// per call. The session lives in storage reserved here at start-up and is
-// rebuilt for each call (libnice and speexdsp allocate then, never per frame).
-// Also reports the control socket's `media` event every 5 s.
+// The call layer's media port for one call slot, carried out by one
+// media::AudioSession. The session lives in storage reserved here at
+// start-up and is rebuilt for each call (libnice and speexdsp allocate then,
+// never per frame). Its reports reach the call layer as inputs; it also
+// sends the control socket's `media` event every 5 s and a `dtmf` event for
+// each digit the far end sends.
 #pragma once
 #include <optional>
 
-#include "firmware/app/phone.hpp"
+#include "firmware/app/event_publisher.hpp"
+#include "firmware/call/call_layer.hpp"
 #include "firmware/call/call_ports.hpp"
 #include "firmware/config/config.hpp"
 #include "firmware/core/event_loop.hpp"
@@ -22,8 +25,10 @@ media::IceConfig ice_config_from(const config::IceConfig& c);
 class SessionMedia final : public call::CallMedia {
  public:
   SessionMedia(EventLoop& loop, GMainContext* ctx, const media::DtlsCertificate& cert,
-               const media::AudioSessionConfig& cfg, Phone& phone)
-      : loop_(loop), ctx_(ctx), cert_(cert), cfg_(cfg), phone_(phone) {}
+               const media::AudioSessionConfig& cfg, std::uint8_t slot, call::CallLayer& calls,
+               status::DeviceStatus& status, EventPublisher& events)
+      : loop_(loop), ctx_(ctx), cert_(cert), cfg_(cfg), slot_(slot), calls_(calls), status_(status),
+        events_(events) {}
 
   bool create_offer(call::MediaDirection d, bool ice_restart) override;
   bool create_answer(std::string_view remote_offer, call::MediaDirection d) override;
@@ -39,12 +44,17 @@ class SessionMedia final : public call::CallMedia {
   bool ensure_session();
   void media_failed(const char* what, std::string_view reason);
   void report_stats();
+  void to_calls(call::Event::Kind k);
+  std::uint32_t call_id() const { return calls_.slot(slot_).id(); }
 
   EventLoop& loop_;
   GMainContext* ctx_;
   const media::DtlsCertificate& cert_;
   media::AudioSessionConfig cfg_;
-  Phone& phone_;
+  std::uint8_t slot_;
+  call::CallLayer& calls_;
+  status::DeviceStatus& status_;
+  EventPublisher& events_;
   std::optional<media::AudioSession> session_;
   bool closing_ = false;
   TimerId stats_timer_;

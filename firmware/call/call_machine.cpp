@@ -1,58 +1,83 @@
 #include "firmware/call/call_machine.hpp"
 
-#include "firmware/core/ascii.hpp"
-
 namespace dialtone::call {
 namespace {
 
-bool is_media_direction(std::string_view d) {
-  return ascii_iequals(d, "SendRecv") || ascii_iequals(d, "SendOnly") || ascii_iequals(d, "RecvOnly") ||
-         ascii_iequals(d, "Inactive");
-}
+using K = Event::Kind;
+using S = State;
+
+// A set of states, so one row can cover "any state before the answer".
+constexpr std::uint32_t bit(S s) { return 1u << static_cast<unsigned>(s); }
+template <typename... T>
+constexpr std::uint32_t in(T... s) { return (bit(s) | ...); }
+
+constexpr std::uint32_t kOutgoingSetup = in(S::kDialing, S::kProceeding, S::kRinging, S::kEarly);
+constexpr std::uint32_t kAlertingHere = in(S::kRinging, S::kWaiting);
+constexpr std::uint32_t kEstablished = in(S::kConnected, S::kHeld, S::kRemoteHeld);
+constexpr std::uint32_t kActive = kOutgoingSetup | kAlertingHere | in(S::kAnswering) | kEstablished;
 
 }  // namespace
 
-Status parse_status(std::string_view s) {
-  struct Row { const char* name; Status st; };
-  static constexpr Row kRows[] = {
-      {"Initial", Status::kInitial}, {"InProgress", Status::kInProgress}, {"Ringing", Status::kRinging},
-      {"Proceeding", Status::kProceeding}, {"Connected", Status::kConnected}, {"Terminated", Status::kTerminated},
-      {"Hold", Status::kHold}, {"Resume", Status::kResume}, {"SessionCancelled", Status::kSessionCancelled},
-      {"Declined", Status::kDeclined}, {"Failed", Status::kFailed}, {"Waiting", Status::kWaiting},
-      {"NoAnswer", Status::kNoAnswer}, {"NotReachable", Status::kNotReachable}, {"Busy", Status::kBusy},
-      {"Forwarded", Status::kForwarded},
-  };
-  for (const Row& r : kRows)
-    if (s == r.name) return r.st;
-  return Status::kUnknown;
-}
+struct CallMachine::Row {
+  std::uint32_t states;
+  Event::Kind on;
+  Handler run;
+};
 
-const char* state_name(State s) {
-  switch (s) {
-    case State::kIdle: return "idle";
-    case State::kDialing: return "dialing";
-    case State::kProceeding: return "proceeding";
-    case State::kRinging: return "ringing";
-    case State::kEarly: return "early";
-    case State::kConnected: return "connected";
-    case State::kHeld: return "held";
-    case State::kRemoteHeld: return "remote_held";
-    case State::kEnded: return "ended";
-  }
-  return "?";
-}
+// Every transition of a call. Read a row as "in these states, on this event,
+// do that"; the handler names the state it moves to. Rows are tried in order
+// and the first match runs; an event with no row is ignored.
+const CallMachine::Row CallMachine::kTransitions[] = {
+    // -- placing a call ---------------------------------------------------
+    {in(S::kIdle), K::kDial, &CallMachine::dial},                         // -> dialing, gather our offer
+    {kOutgoingSetup, K::kAccepted, &CallMachine::accepted},               // remember the line's call id
+    {kOutgoingSetup, K::kRejected, &CallMachine::rejected},               // -> ended, reorder
+    {in(S::kDialing, S::kProceeding, S::kRinging), K::kTrying, &CallMachine::progress},   // -> proceeding | early
+    {in(S::kDialing, S::kProceeding, S::kRinging), K::kAlerting, &CallMachine::progress}, // -> ringing | early
+    {kOutgoingSetup, K::kAnswered, &CallMachine::answered},               // -> connected
+    // -- taking a call ----------------------------------------------------
+    {in(S::kIdle), K::kIncoming, &CallMachine::incoming},                 // -> ringing | waiting
+    {kAlertingHere, K::kAnswer, &CallMachine::answer},                    // -> answering
+    {kAlertingHere, K::kDecline, &CallMachine::decline},                  // -> ended, Declined
+    {in(S::kAnswering), K::kConfirmed, &CallMachine::confirmed},          // -> connected
+    // -- in the call ------------------------------------------------------
+    {in(S::kConnected), K::kHold, &CallMachine::hold},                    // our hold offer
+    {in(S::kHeld), K::kResume, &CallMachine::resume},                     // our resume offer
+    {kEstablished, K::kAnswered, &CallMachine::reoffered},                // renegotiation, either way
+    {in(S::kConnected, S::kHeld), K::kRemoteHold, &CallMachine::remote_hold},       // -> held | remote_held
+    {in(S::kHeld, S::kRemoteHeld), K::kRemoteResume, &CallMachine::remote_resume},  // -> connected
+    {kActive, K::kSignalFailed, &CallMachine::signal_failed},
+    // -- media --------------------------------------------------------------
+    {kActive, K::kLocalSdp, &CallMachine::local_sdp},
+    {kActive, K::kMediaFailed, &CallMachine::media_failed},               // ICE restart, or -> ended
+    {kActive, K::kMediaUp, &CallMachine::ignore},
+    // -- the end ------------------------------------------------------------
+    {kActive, K::kHangUp, &CallMachine::hang_up},                         // -> ended, Terminated
+    {kActive, K::kRemoteEnded, &CallMachine::remote_ended},               // -> ended, tone by cause
+};
 
-const char* endpoint_path(Endpoint e) {
-  switch (e) {
-    case Endpoint::kInProgress: return "inProgress";
-    case Endpoint::kRinging: return "ringing";
-    case Endpoint::kProceeding: return "proceeding";
-    case Endpoint::kConnected: return "connected";
-    case Endpoint::kHold: return "hold";
-    case Endpoint::kAcceptHold: return "acceptHold";
-    case Endpoint::kResume: return "resume";
-    case Endpoint::kAcceptResume: return "acceptResume";
-    case Endpoint::kRenegotiate: return "renegotiate";
+const char* event_name(Event::Kind k) {
+  switch (k) {
+    case K::kDial: return "dial";
+    case K::kAnswer: return "answer";
+    case K::kDecline: return "decline";
+    case K::kHangUp: return "hang_up";
+    case K::kHold: return "hold";
+    case K::kResume: return "resume";
+    case K::kIncoming: return "incoming";
+    case K::kAccepted: return "accepted";
+    case K::kRejected: return "rejected";
+    case K::kTrying: return "trying";
+    case K::kAlerting: return "alerting";
+    case K::kAnswered: return "answered";
+    case K::kRemoteHold: return "remote_hold";
+    case K::kRemoteResume: return "remote_resume";
+    case K::kConfirmed: return "confirmed";
+    case K::kSignalFailed: return "signal_failed";
+    case K::kRemoteEnded: return "remote_ended";
+    case K::kLocalSdp: return "local_sdp";
+    case K::kMediaUp: return "media_up";
+    case K::kMediaFailed: return "media_failed";
   }
   return "?";
 }
@@ -62,303 +87,255 @@ void CallMachine::reset(std::uint32_t id) {
   id_ = id;
 }
 
-void CallMachine::push(Actions& out, const Action& a) {
-  // Eight actions cover the longest transition; a full list is a bug, and
-  // dropping the notification is the least harmful way to survive it.
-  out.push_back(a);
+bool CallMachine::step(const Event& e, Actions& out) {
+  for (const Row& r : kTransitions) {
+    if (r.on == e.kind && (r.states & bit(state_))) {
+      (this->*r.run)(e, out);
+      return true;
+    }
+  }
+  return false;
 }
 
 void CallMachine::to(State s, Actions& out) {
   if (s == state_) return;
   state_ = s;
-  push(out, Action{.kind = Action::Kind::kNotify});
+  out.push_back(Action{.kind = Action::Kind::kNotify});
 }
 
-void CallMachine::end(std::string_view reason, handset::Tone tone, bool post_end, std::string_view end_reason,
-                      Actions& out) {
-  if (!active()) return;
-  if (post_end && !call_id_.empty())
-    push(out, Action{.kind = Action::Kind::kEnd, .call_id = call_id_.view(), .reason = end_reason});
-  if (dir_ == Direction::kIn && !answered_) push(out, Action{.kind = Action::Kind::kRinger, .on = false});
-  push(out, Action{.kind = Action::Kind::kCloseMedia});
-  push(out, Action{.kind = Action::Kind::kTone, .tone = tone});
+void CallMachine::end(std::string_view reason, handset::Tone tone, bool tell_line, EndReason why, Actions& out) {
+  if (tell_line) out.push_back(Action{.kind = Action::Kind::kEnd, .end_reason = why});
+  out.push_back(Action{.kind = Action::Kind::kCloseMedia});
   reason_.assign(reason);
-  offer_ = Offer::kNone;
-  want_sdp_ = SdpPurpose::kNone;
+  tone_ = tone;
+  oa_.reset();
   to(State::kEnded, out);
 }
 
-void CallMachine::ask_offer(SdpPurpose p, MediaDirection d, bool restart, Actions& out) {
-  want_sdp_ = p;
-  push(out, Action{.kind = Action::Kind::kCreateOffer, .purpose = p, .direction = d, .ice_restart = restart});
+MediaDirection CallMachine::own_direction() const {
+  if (state_ == State::kHeld) return MediaDirection::kSendOnly;
+  if (state_ == State::kRemoteHeld) return MediaDirection::kRecvOnly;
+  return MediaDirection::kSendRecv;
 }
 
-void CallMachine::ask_answer(SdpPurpose p, MediaDirection d, std::string_view offer, Actions& out) {
-  want_sdp_ = p;
-  push(out, Action{.kind = Action::Kind::kCreateAnswer, .purpose = p, .direction = d, .sdp = offer});
+void CallMachine::make_offer(OfferPurpose p, MediaDirection d, Actions& out) {
+  if (!oa_.begin_offer(p)) return;  // an exchange is under way: the person may try again
+  out.push_back(Action{.kind = Action::Kind::kCreateOffer, .offer = p, .direction = d,
+                       .ice_restart = p == OfferPurpose::kRestart});
 }
 
-void CallMachine::step(const Event& e, Actions& out) {
-  using K = Event::Kind;
-  switch (e.kind) {
-    case K::kDial:
-      if (state_ != State::kIdle) return;
-      dir_ = Direction::kOut;
-      peer_.assign(e.number);
-      correlator_.assign(e.reason);  // the caller supplies a fresh clientCorrelator here
-      to(State::kDialing, out);
-      ask_offer(SdpPurpose::kStartOffer, MediaDirection::kSendRecv, false, out);
-      return;
+void CallMachine::make_answer(RemotePurpose p, MediaDirection d, std::string_view offer, Actions& out) {
+  if (!oa_.begin_answer(p)) return;  // glare: ours goes first, the far end retries
+  out.push_back(Action{.kind = Action::Kind::kCreateAnswer, .remote = p, .direction = d, .sdp = offer});
+}
 
-    case K::kLocalSdp:
-      on_local_sdp(out);
-      return;
+// ---- the person ---------------------------------------------------------
 
-    case K::kStartOk:
-      if (state_ == State::kDialing || state_ == State::kProceeding || state_ == State::kRinging)
-        call_id_.assign(e.call_id);
-      return;
+void CallMachine::dial(const Event& e, Actions& out) {
+  dir_ = Direction::kOut;
+  peer_.assign(e.number);
+  emergency_ = e.emergency;
+  to(State::kDialing, out);
+  if (!e.reason.empty()) {
+    // Dialled although the line cannot carry it (an emergency number is
+    // never refused at the keypad): the call event says why, reorder plays.
+    end(e.reason, handset::Tone::kReorder, false, EndReason::kTerminated, out);
+    return;
+  }
+  make_offer(OfferPurpose::kCall, MediaDirection::kSendRecv, out);
+}
 
-    case K::kStartFailed:
-      if (offer_ != Offer::kStart) return;
-      end(e.http_status == 0 ? "network_unreachable" : "start_failed", handset::Tone::kReorder, false, {}, out);
-      return;
-
-    case K::kPostOk:
-      if (e.endpoint == Endpoint::kConnected && dir_ == Direction::kIn && answered_ && state_ == State::kRinging) {
-        // The 200 of /connected is the confirmation: no Connected status follows.
-        to(State::kConnected, out);
-      }
-      return;
-
-    case K::kPostFailed:
-      switch (e.endpoint) {
-        case Endpoint::kConnected:
-          if (dir_ == Direction::kIn && state_ == State::kRinging)
-            end("answer_failed", handset::Tone::kReorder, true, "Terminated", out);
-          return;
-        case Endpoint::kHold:
-        case Endpoint::kResume:
-        case Endpoint::kRenegotiate:
-          offer_ = Offer::kNone;  // the network did not take our offer: stay as we are
-          return;
-        case Endpoint::kInProgress:
-        case Endpoint::kRinging:
-        case Endpoint::kProceeding:
-        case Endpoint::kAcceptHold:
-        case Endpoint::kAcceptResume:
-          return;  // progress posts are advisory; the call goes on
-      }
-      return;
-
-    case K::kEndFailed:
-      return;
-
-    case K::kStatus:
-      on_status(e, out);
-      return;
-
-    case K::kInvitation:
-      if (state_ != State::kIdle) return;  // the phone answers Busy for a second call
-      dir_ = Direction::kIn;
-      call_id_.assign(e.call_id);
-      peer_.assign(e.number);
-      verification_.assign(e.verification);
-      to(State::kRinging, out);
-      push(out, Action{.kind = Action::Kind::kPost, .endpoint = Endpoint::kInProgress, .call_id = call_id_.view()});
-      push(out, Action{.kind = Action::Kind::kPost, .endpoint = Endpoint::kRinging, .call_id = call_id_.view()});
-      push(out, Action{.kind = Action::Kind::kRinger, .on = true});
-      // Prepare the answer while it rings, so answering is instant.
-      ask_answer(SdpPurpose::kInviteAnswer, MediaDirection::kSendRecv, e.sdp, out);
-      return;
-
-    case K::kAnswer:
-      if (dir_ != Direction::kIn || state_ != State::kRinging || answered_) return;
-      answered_ = true;
-      push(out, Action{.kind = Action::Kind::kRinger, .on = false});
-      if (local_answer_ready_)
-        push(out, Action{.kind = Action::Kind::kPost, .local_sdp = true, .endpoint = Endpoint::kConnected,
-                         .call_id = call_id_.view()});
-      return;
-
-    case K::kDecline:
-      if (dir_ == Direction::kIn && state_ == State::kRinging && !answered_)
-        end("declined", handset::Tone::kNone, true, "Declined", out);
-      return;
-
-    case K::kHangUp:
-      end("local_hangup", handset::Tone::kNone, true, "Terminated", out);
-      return;
-
-    case K::kHold:
-      if (state_ != State::kConnected || offer_ != Offer::kNone || want_sdp_ != SdpPurpose::kNone) return;
-      offer_ = Offer::kHold;
-      ask_offer(SdpPurpose::kHoldOffer, MediaDirection::kSendOnly, false, out);
-      return;
-
-    case K::kResume:
-      if (state_ != State::kHeld || offer_ != Offer::kNone || want_sdp_ != SdpPurpose::kNone) return;
-      offer_ = Offer::kResume;
-      ask_offer(SdpPurpose::kResumeOffer, MediaDirection::kSendRecv, false, out);
-      return;
-
-    case K::kMediaConnected:
-      return;
-
-    case K::kMediaFailed:
-      // The path failed mid-call: ICE restart through renegotiation.
-      if ((state_ == State::kConnected || state_ == State::kHeld || state_ == State::kRemoteHeld) &&
-          offer_ == Offer::kNone && want_sdp_ == SdpPurpose::kNone) {
-        offer_ = Offer::kRestart;
-        ask_offer(SdpPurpose::kRestartOffer,
-                  state_ == State::kHeld ? MediaDirection::kSendOnly
-                  : state_ == State::kRemoteHeld ? MediaDirection::kRecvOnly : MediaDirection::kSendRecv,
-                  true, out);
-      } else if (state_ == State::kDialing || state_ == State::kProceeding || state_ == State::kRinging ||
-                 state_ == State::kEarly || offer_ == Offer::kRestart) {
-        // Before the call is up, or when the restart itself failed: give up
-        // cleanly rather than leave a call with no audio.
-        end("media_failed", handset::Tone::kReorder, true, "Terminated", out);
-      }
-      return;
+void CallMachine::answer(const Event&, Actions& out) {
+  to(State::kAnswering, out);
+  if (oa_.answer_ready()) {
+    out.push_back(Action{.kind = Action::Kind::kSendAnswer});
+    oa_.answer_sent();
   }
 }
 
-void CallMachine::on_local_sdp(Actions& out) {
-  SdpPurpose p = want_sdp_;
-  want_sdp_ = SdpPurpose::kNone;
-  if (!active()) return;
-  switch (p) {
-    case SdpPurpose::kNone:
-      return;
-    case SdpPurpose::kStartOffer:
-      offer_ = Offer::kStart;
-      push(out, Action{.kind = Action::Kind::kPostStart, .local_sdp = true});
-      return;
-    case SdpPurpose::kHoldOffer:
-      push(out, Action{.kind = Action::Kind::kPost, .local_sdp = true, .endpoint = Endpoint::kHold, .call_id = call_id_.view()});
-      return;
-    case SdpPurpose::kResumeOffer:
-      push(out, Action{.kind = Action::Kind::kPost, .local_sdp = true, .endpoint = Endpoint::kResume, .call_id = call_id_.view()});
-      return;
-    case SdpPurpose::kRestartOffer:
-    case SdpPurpose::kRenegotiateAnswer:
-      push(out, Action{.kind = Action::Kind::kPost, .local_sdp = true, .endpoint = Endpoint::kRenegotiate,
-                       .call_id = call_id_.view()});
-      return;
-    case SdpPurpose::kInviteAnswer:
-      local_answer_ready_ = true;
-      if (answered_)
-        push(out, Action{.kind = Action::Kind::kPost, .local_sdp = true, .endpoint = Endpoint::kConnected,
-                         .call_id = call_id_.view()});
-      return;
-    case SdpPurpose::kAcceptHold:
-      push(out, Action{.kind = Action::Kind::kPost, .local_sdp = true, .endpoint = Endpoint::kAcceptHold,
-                       .call_id = call_id_.view()});
-      to(State::kRemoteHeld, out);
-      return;
-    case SdpPurpose::kAcceptResume:
-      push(out, Action{.kind = Action::Kind::kPost, .local_sdp = true, .endpoint = Endpoint::kAcceptResume,
-                       .call_id = call_id_.view()});
-      to(State::kConnected, out);
-      return;
+void CallMachine::decline(const Event&, Actions& out) {
+  end("declined", handset::Tone::kNone, true, EndReason::kDeclined, out);
+}
+
+void CallMachine::hang_up(const Event&, Actions& out) {
+  // A call that was never answered here (ringing, waiting) is declined. The
+  // line is told even before it gave the call an id: it ends the call when
+  // the id arrives.
+  const bool unanswered = dir_ == Direction::kIn && (state_ == State::kRinging || state_ == State::kWaiting);
+  end("local_hangup", handset::Tone::kNone, true, unanswered ? EndReason::kDeclined : EndReason::kTerminated, out);
+}
+
+void CallMachine::hold(const Event&, Actions& out) {
+  make_offer(OfferPurpose::kHold, MediaDirection::kSendOnly, out);
+}
+
+void CallMachine::resume(const Event&, Actions& out) {
+  make_offer(OfferPurpose::kResume, MediaDirection::kSendRecv, out);
+}
+
+// ---- the line -------------------------------------------------------------
+
+void CallMachine::incoming(const Event& e, Actions& out) {
+  dir_ = Direction::kIn;
+  call_id_.assign(e.call_id);
+  peer_.assign(e.number);
+  peer_name_.assign(e.peer_name);
+  verification_.assign(e.verification);
+  to(e.waiting ? State::kWaiting : State::kRinging, out);
+  out.push_back(Action{.kind = Action::Kind::kAlert});
+  // Prepare the answer while it rings, so answering is instant.
+  make_answer(RemotePurpose::kCall, MediaDirection::kSendRecv, e.sdp, out);
+}
+
+void CallMachine::accepted(const Event& e, Actions&) {
+  if (call_id_.empty()) call_id_.assign(e.call_id);
+}
+
+void CallMachine::rejected(const Event& e, Actions& out) {
+  if (!e.reason.empty()) end(e.reason, handset::Tone::kReorder, false, EndReason::kTerminated, out);
+  else end(e.code == 0 ? "network_unreachable" : "start_failed", handset::Tone::kReorder, false,
+           EndReason::kTerminated, out);
+}
+
+void CallMachine::progress(const Event& e, Actions& out) {
+  if (e.early_media && !e.sdp.empty() && oa_.awaits_answer()) {
+    // The network's early media replaces local ringback for the rest of the call.
+    out.push_back(Action{.kind = Action::Kind::kApplyAnswer, .sdp = e.sdp});
+    oa_.answer_applied();
+    tone_ = handset::Tone::kNone;
+    to(State::kEarly, out);
+    return;
+  }
+  if (e.kind == K::kAlerting) {
+    tone_ = handset::Tone::kRingback;
+    to(State::kRinging, out);
+  } else if (state_ == State::kDialing) {
+    to(State::kProceeding, out);
   }
 }
 
-void CallMachine::on_status(const Event& e, Actions& out) {
-  if (!active() || e.call_id != call_id_.view()) return;  // unknown call: ignored (logged by the caller)
-  const bool has_sdp = !e.sdp.empty();
-  switch (e.status) {
-    case Status::kInProgress:
-    case Status::kProceeding:
-    case Status::kRinging: {
-      if (dir_ != Direction::kOut || (state_ != State::kDialing && state_ != State::kProceeding &&
-                                      state_ != State::kRinging && state_ != State::kEarly))
-        return;  // a late Ringing after Connected: ignored
-      if (has_sdp && is_media_direction(e.early_media_direction) && offer_ == Offer::kStart && !answer_applied_) {
-        push(out, Action{.kind = Action::Kind::kApplyAnswer, .sdp = e.sdp});
-        answer_applied_ = true;
-        early_media_ = true;
-      }
-      if (early_media_) {
-        push(out, Action{.kind = Action::Kind::kTone, .tone = handset::Tone::kNone});
-        to(State::kEarly, out);
-      } else if (e.status == Status::kRinging) {
-        push(out, Action{.kind = Action::Kind::kTone, .tone = handset::Tone::kRingback});
-        to(State::kRinging, out);
-      } else if (state_ == State::kDialing) {
-        to(State::kProceeding, out);
-      }
+void CallMachine::answered(const Event& e, Actions& out) {
+  if (oa_.awaits_answer()) {
+    if (e.sdp.empty()) return;  // answered with no answer at all: wait for one
+    out.push_back(Action{.kind = Action::Kind::kApplyAnswer, .sdp = e.sdp});
+    oa_.answer_applied();
+  } else if (!oa_.stable()) {
+    return;  // our offer is still being gathered: the line cannot have answered it
+  }
+  tone_ = handset::Tone::kNone;
+  to(State::kConnected, out);
+}
+
+void CallMachine::reoffered(const Event& e, Actions& out) {
+  if (e.sdp.empty()) return;
+  if (oa_.awaits_answer() && oa_.offer_purpose() == OfferPurpose::kRestart) {
+    out.push_back(Action{.kind = Action::Kind::kApplyAnswer, .sdp = e.sdp});
+    oa_.answer_applied();
+    return;
+  }
+  if (oa_.stable()) make_answer(RemotePurpose::kUpdate, own_direction(), e.sdp, out);
+}
+
+void CallMachine::remote_hold(const Event& e, Actions& out) {
+  if (e.sdp.empty()) return;
+  if (oa_.awaits_answer() && oa_.offer_purpose() == OfferPurpose::kHold) {
+    out.push_back(Action{.kind = Action::Kind::kApplyAnswer, .sdp = e.sdp});
+    oa_.answer_applied();
+    to(State::kHeld, out);
+    return;
+  }
+  if (oa_.stable()) make_answer(RemotePurpose::kHold, MediaDirection::kRecvOnly, e.sdp, out);
+}
+
+void CallMachine::remote_resume(const Event& e, Actions& out) {
+  if (e.sdp.empty()) return;
+  if (oa_.awaits_answer() && oa_.offer_purpose() == OfferPurpose::kResume) {
+    out.push_back(Action{.kind = Action::Kind::kApplyAnswer, .sdp = e.sdp});
+    oa_.answer_applied();
+    to(State::kConnected, out);
+    return;
+  }
+  if (oa_.stable() && state_ == State::kRemoteHeld)
+    make_answer(RemotePurpose::kResume, MediaDirection::kSendRecv, e.sdp, out);
+}
+
+void CallMachine::confirmed(const Event&, Actions& out) { to(State::kConnected, out); }
+
+void CallMachine::signal_failed(const Event& e, Actions& out) {
+  switch (e.signal) {
+    case Signal::kAnswer:
+      if (state_ == State::kAnswering) end("answer_failed", handset::Tone::kReorder, true, EndReason::kTerminated, out);
       return;
-    }
-    case Status::kConnected:
-      if (offer_ == Offer::kStart) {
-        if (has_sdp && !answer_applied_) push(out, Action{.kind = Action::Kind::kApplyAnswer, .sdp = e.sdp});
-        else if (!answer_applied_) return;  // Connected with no answer at all: wait for one
-        answer_applied_ = true;
-        offer_ = Offer::kNone;
-        push(out, Action{.kind = Action::Kind::kTone, .tone = handset::Tone::kNone});
-        to(State::kConnected, out);
-        return;
-      }
-      if (offer_ == Offer::kRestart && has_sdp) {  // the answer to our renegotiation
-        offer_ = Offer::kNone;
-        push(out, Action{.kind = Action::Kind::kApplyAnswer, .sdp = e.sdp});
-        return;
-      }
-      if (offer_ == Offer::kNone && has_sdp &&
-          (state_ == State::kConnected || state_ == State::kHeld || state_ == State::kRemoteHeld))
-        ask_answer(SdpPurpose::kRenegotiateAnswer,
-                   state_ == State::kHeld ? MediaDirection::kSendOnly : MediaDirection::kSendRecv, e.sdp, out);
+    case Signal::kOffer:
+      oa_.offer_refused();  // the far end never saw it: the call stays as it was
       return;
-    case Status::kHold:
-      if (!has_sdp) return;
-      if (offer_ == Offer::kHold) {
-        offer_ = Offer::kNone;
-        push(out, Action{.kind = Action::Kind::kApplyAnswer, .sdp = e.sdp});
-        to(State::kHeld, out);
-      } else if (offer_ == Offer::kNone && (state_ == State::kConnected || state_ == State::kHeld)) {
-        ask_answer(SdpPurpose::kAcceptHold, MediaDirection::kRecvOnly, e.sdp, out);
-      }
+    case Signal::kAlerting:
+    case Signal::kOfferAnswer:
+      return;  // advisory, or the far end re-offers: the call goes on
+  }
+}
+
+void CallMachine::remote_ended(const Event& e, Actions& out) {
+  const bool unanswered_here = dir_ == Direction::kIn && (state_ == State::kRinging || state_ == State::kWaiting);
+  handset::Tone tone = handset::Tone::kReorder;
+  const char* word = "remote_hangup";
+  switch (e.cause) {
+    case EndCause::kBusy: tone = handset::Tone::kBusy; word = "busy"; break;
+    case EndCause::kDeclined: tone = handset::Tone::kBusy; word = "declined"; break;
+    case EndCause::kNoAnswer: word = "no_answer"; break;
+    case EndCause::kNotReachable: word = "not_reachable"; break;
+    case EndCause::kFailed: word = "failed"; break;
+    case EndCause::kCancelled: word = "cancelled"; break;
+    case EndCause::kTerminated: break;
+  }
+  if (unanswered_here) tone = handset::Tone::kNone;  // the caller gave up: the phone just stops ringing
+  // The network's own words, when it gave any, say more than our keyword.
+  FixedString<limits::kCallReasonMax> reason(word);
+  if (!e.reason.empty()) {
+    reason.append(": ");
+    reason.append(e.reason);
+  }
+  end(reason.view(), tone, false, EndReason::kTerminated, out);
+}
+
+// ---- media ----------------------------------------------------------------
+
+void CallMachine::local_sdp(const Event&, Actions& out) {
+  switch (oa_.local_sdp_ready()) {
+    case OfferAnswer::Made::kNothing:
       return;
-    case Status::kResume:
-      if (!has_sdp) return;
-      if (offer_ == Offer::kResume) {
-        offer_ = Offer::kNone;
-        push(out, Action{.kind = Action::Kind::kApplyAnswer, .sdp = e.sdp});
-        to(State::kConnected, out);
-      } else if (offer_ == Offer::kNone && state_ == State::kRemoteHeld) {
-        ask_answer(SdpPurpose::kAcceptResume, MediaDirection::kSendRecv, e.sdp, out);
-      }
+    case OfferAnswer::Made::kOffer:
+      if (oa_.offer_purpose() == OfferPurpose::kCall) out.push_back(Action{.kind = Action::Kind::kPlace});
+      else out.push_back(Action{.kind = Action::Kind::kSendOffer, .offer = oa_.offer_purpose()});
       return;
-    case Status::kBusy:
-      end("busy", handset::Tone::kBusy, false, {}, out);
-      return;
-    case Status::kDeclined:
-      end("declined", handset::Tone::kBusy, false, {}, out);
-      return;
-    case Status::kNoAnswer:
-      end("no_answer", handset::Tone::kReorder, false, {}, out);
-      return;
-    case Status::kNotReachable:
-      end("not_reachable", handset::Tone::kReorder, false, {}, out);
-      return;
-    case Status::kFailed:
-      end("failed", handset::Tone::kReorder, false, {}, out);
-      return;
-    case Status::kSessionCancelled:
-      end("cancelled", dir_ == Direction::kIn && !answered_ ? handset::Tone::kNone : handset::Tone::kReorder, false,
-          {}, out);
-      return;
-    case Status::kTerminated:
-      end("remote_hangup", dir_ == Direction::kIn && !answered_ ? handset::Tone::kNone : handset::Tone::kReorder,
-          false, {}, out);
-      return;
-    case Status::kUnknown:
-    case Status::kInitial:
-    case Status::kWaiting:
-    case Status::kForwarded:
-      return;
+    case OfferAnswer::Made::kAnswer:
+      break;
+  }
+  const RemotePurpose p = oa_.answer_purpose();
+  if (p == RemotePurpose::kCall) {
+    if (state_ != State::kAnswering) return;  // held until the person answers
+    out.push_back(Action{.kind = Action::Kind::kSendAnswer});
+    oa_.answer_sent();
+    return;
+  }
+  out.push_back(Action{.kind = Action::Kind::kSendOfferAnswer, .remote = p});
+  oa_.answer_sent();
+  if (p == RemotePurpose::kHold) to(State::kRemoteHeld, out);
+  else if (p == RemotePurpose::kResume) to(State::kConnected, out);
+}
+
+void CallMachine::media_failed(const Event& e, Actions& out) {
+  const bool established = state_ == State::kConnected || state_ == State::kHeld || state_ == State::kRemoteHeld;
+  if (established && oa_.stable()) {
+    // The path failed mid-call: an ICE restart through renegotiation.
+    make_offer(OfferPurpose::kRestart, own_direction(), out);
+    return;
+  }
+  if (!established || oa_.offering(OfferPurpose::kRestart)) {
+    // Before the call is up, or the restart itself failed: end cleanly
+    // rather than leave a call with no audio.
+    (void)e;  // the session's own words go to the log and the error list, not the call's reason
+    end("media_failed", handset::Tone::kReorder, true, EndReason::kTerminated, out);
   }
 }
 

@@ -1,152 +1,166 @@
-// One telephone call as a pure state machine over the flows of yna-wire.md
-// section 6: step(event) changes the state and appends actions (REST posts,
-// SDP work for the media session, tones, the ringer, call events); the caller
-// carries the actions out. No I/O, no clock, no allocation, so every flow and
-// every misbehaviour of the network is a unit test.
+// One telephone call as a pure machine: step(event) changes the state and
+// appends actions (line signals, SDP work for the media session, the call
+// event) that the call layer carries out after the step has returned. No
+// I/O, no clock, no allocation: every flow, and every misbehaviour of a
+// line, is a unit test.
 //
-// SDP never lives here: events carry views of the network's SDP that stay
-// valid while the caller drains the actions; the device's own SDP is held by
-// the media session (actions with `local_sdp` set mean "attach it").
+// The transitions are one table (call_machine.cpp, kTransitions): a row per
+// (states, event) with the handler that acts. An event no row accepts in
+// the current state changes nothing (the late Ringing after Connected, a
+// second answer, a hold while a hold is under way).
+//
+// Tones and the ringer are not actions: they follow from the state (tone(),
+// rings()), and the call layer, which knows the other call, decides what the
+// handset plays.
 #pragma once
 #include <cstdint>
 #include <string_view>
 
+#include "firmware/call/call_types.hpp"
+#include "firmware/call/offer_answer.hpp"
 #include "firmware/core/fixed_vector.hpp"
+#include "firmware/core/limits.hpp"
 #include "firmware/handset/handset.hpp"
 
 namespace dialtone::call {
 
-// SessionStatus of the calling API (yna-calling-api.md), the ones that matter.
-enum class Status : std::uint8_t {
-  kUnknown, kInitial, kInProgress, kRinging, kProceeding, kConnected, kTerminated, kHold, kResume,
-  kSessionCancelled, kDeclined, kFailed, kWaiting, kNoAnswer, kNotReachable, kBusy, kForwarded,
-};
-Status parse_status(std::string_view s);
-
-enum class Direction : std::uint8_t { kOut, kIn };
-
-// The `state` of the control socket's call event.
-enum class State : std::uint8_t {
-  kIdle, kDialing, kProceeding, kRinging, kEarly, kConnected, kHeld, kRemoteHeld, kEnded,
-};
-const char* state_name(State s);
-
-// What the media session is asked to produce next, and why.
-enum class SdpPurpose : std::uint8_t {
-  kNone, kStartOffer, kHoldOffer, kResumeOffer, kRestartOffer,   // our offers
-  kInviteAnswer, kAcceptHold, kAcceptResume, kRenegotiateAnswer,  // our answers
-};
-
-enum class MediaDirection : std::uint8_t { kSendRecv, kSendOnly, kRecvOnly, kInactive };
-
-enum class Endpoint : std::uint8_t {
-  kInProgress, kRinging, kProceeding, kConnected, kHold, kAcceptHold, kResume, kAcceptResume, kRenegotiate,
-};
-const char* endpoint_path(Endpoint e);  // "inProgress", ...
-
 struct Event {
   enum class Kind : std::uint8_t {
-    kDial,          // number, correlator
-    kLocalSdp,      // the media session finished the SDP it was asked for
-    kStartOk,       // call_id
-    kStartFailed,   // http_status (0: connection failure)
-    kPostOk,        // endpoint
-    kPostFailed,    // endpoint, http_status
-    kEndFailed,     // DELETE /end failed after retries (nothing to do but log)
-    kStatus,        // call_id, status, sdp, early_media_direction, response_code
-    kInvitation,    // call_id, peer, verification, sdp (offer)
+    // The person (handset, control socket, web page).
+    kDial,          // number (as the line should send it), emergency
     kAnswer, kDecline, kHangUp, kHold, kResume,
-    kMediaConnected,
+    // The line.
+    kIncoming,      // call_id, number (caller), peer_name, verification, sdp (offer), waiting
+    kAccepted,      // call_id: the line took our call
+    kRejected,      // reason, code (0: the network could not be reached)
+    kTrying,        // progress without ringing; sdp + early_media: an early answer
+    kAlerting,      // the far end rings; sdp + early_media as kTrying
+    kAnswered,      // the far end answered, or (once connected) re-offered; sdp optional
+    kRemoteHold,    // sdp: the far end's hold offer, or its answer to ours
+    kRemoteResume,  // sdp: the far end's resume offer, or its answer to ours
+    kConfirmed,     // the line confirmed our answer to an incoming call
+    kSignalFailed,  // signal: one of ours the line could not deliver
+    kRemoteEnded,   // cause, reason (the network's words, may be empty)
+    // The media session.
+    kLocalSdp,      // the SDP it was asked for is ready
+    kMediaUp,
     kMediaFailed,   // reason
   };
   Kind kind;
-  std::string_view number{};       // kDial: digits; kInvitation: originator
+  std::string_view number{};
   std::string_view call_id{};
-  std::string_view sdp{};
-  std::string_view early_media_direction{};
+  std::string_view peer_name{};
   std::string_view verification{};
+  std::string_view sdp{};
   std::string_view reason{};
-  Status status = Status::kUnknown;
-  Endpoint endpoint = Endpoint::kInProgress;
-  int http_status = 0;
+  EndCause cause = EndCause::kTerminated;
+  Signal signal = Signal::kOffer;
+  int code = 0;
+  bool early_media = false;
+  bool waiting = false;
+  bool emergency = false;
 };
+const char* event_name(Event::Kind k);
 
 struct Action {
   enum class Kind : std::uint8_t {
-    kCreateOffer,   // purpose, direction, ice_restart
-    kCreateAnswer,  // purpose, direction, sdp = the remote offer
-    kApplyAnswer,   // sdp = the remote answer
-    kPostStart,     // number (to); the local offer is attached
-    kPost,          // endpoint, call_id; local_sdp: attach the local SDP
-    kEnd,           // call_id, reason ("Terminated", "Declined", "Busy")
+    kCreateOffer,      // offer, direction, ice_restart
+    kCreateAnswer,     // remote, direction, sdp = the far end's offer
+    kApplyAnswer,      // sdp = the far end's answer
+    kPlace,            // send our offer to the number (the line replies kAccepted / kRejected)
+    kAlert,            // tell the caller this phone rings
+    kSendAnswer,       // our answer to the incoming call: the person answered
+    kSendOffer,        // offer: a re-offer within the call
+    kSendOfferAnswer,  // remote: our answer to the far end's re-offer
+    kEnd,              // end_reason
     kCloseMedia,
-    kTone,          // tone
-    kRinger,        // on
-    kNotify,        // the call event changed: emit it
+    kNotify,           // the call event changed: emit it
   };
   Kind kind;
-  SdpPurpose purpose = SdpPurpose::kNone;
+  OfferPurpose offer = OfferPurpose::kCall;
+  RemotePurpose remote = RemotePurpose::kCall;
   MediaDirection direction = MediaDirection::kSendRecv;
+  EndReason end_reason = EndReason::kTerminated;
   bool ice_restart = false;
-  bool local_sdp = false;
-  bool on = false;
-  Endpoint endpoint = Endpoint::kInProgress;
-  handset::Tone tone = handset::Tone::kNone;
   std::string_view sdp{};
-  std::string_view call_id{};
-  std::string_view reason{};
 };
 
 using Actions = FixedVector<Action, 8>;
 
 class CallMachine {
  public:
-  // `id` is the device's own id for this call (stable for the call's life).
+  // `id` is the device's own id for this call, stable for the call's life.
   void reset(std::uint32_t id);
-  void step(const Event& e, Actions& out);
+  // False when no transition accepts the event in this state (nothing changed).
+  bool step(const Event& e, Actions& out);
 
+  std::uint32_t id() const { return id_; }
   State state() const { return state_; }
   Direction direction() const { return dir_; }
   bool active() const { return state_ != State::kIdle && state_ != State::kEnded; }
-  std::uint32_t id() const { return id_; }
+  bool emergency() const { return emergency_; }
   std::string_view call_id() const { return call_id_.view(); }
   std::string_view peer() const { return peer_.view(); }
-  std::string_view reason() const { return reason_.view(); }
+  std::string_view peer_name() const { return peer_name_.view(); }
   std::string_view verification() const { return verification_.view(); }
-  std::string_view correlator() const { return correlator_.view(); }
-  SdpPurpose awaiting_sdp() const { return want_sdp_; }
-  // Whether the microphone goes to the far end, and whether far-end audio
-  // reaches the earpiece, in this state.
+  std::string_view reason() const { return reason_.view(); }
+  const OfferAnswer& exchange() const { return oa_; }
+
+  // What this call asks of the handset and the audio path in its state.
+  handset::Tone tone() const { return tone_; }
+  bool rings() const { return state_ == State::kRinging && dir_ == Direction::kIn; }
   bool sends_audio() const { return state_ == State::kConnected; }
   bool plays_audio() const {
     return state_ == State::kConnected || state_ == State::kEarly || state_ == State::kRemoteHeld;
   }
 
  private:
-  enum class Offer : std::uint8_t { kNone, kStart, kHold, kResume, kRestart };  // our offer outstanding
+  using Handler = void (CallMachine::*)(const Event&, Actions&);
+
+  // Person
+  void dial(const Event& e, Actions& out);
+  void answer(const Event& e, Actions& out);
+  void decline(const Event& e, Actions& out);
+  void hang_up(const Event& e, Actions& out);
+  void hold(const Event& e, Actions& out);
+  void resume(const Event& e, Actions& out);
+  // Line
+  void incoming(const Event& e, Actions& out);
+  void accepted(const Event& e, Actions& out);
+  void rejected(const Event& e, Actions& out);
+  void progress(const Event& e, Actions& out);
+  void answered(const Event& e, Actions& out);
+  void reoffered(const Event& e, Actions& out);
+  void remote_hold(const Event& e, Actions& out);
+  void remote_resume(const Event& e, Actions& out);
+  void confirmed(const Event& e, Actions& out);
+  void signal_failed(const Event& e, Actions& out);
+  void remote_ended(const Event& e, Actions& out);
+  // Media
+  void local_sdp(const Event& e, Actions& out);
+  void media_failed(const Event& e, Actions& out);
+  void ignore(const Event&, Actions&) {}
 
   void to(State s, Actions& out);
-  void end(std::string_view reason, handset::Tone tone, bool post_end, std::string_view end_reason, Actions& out);
-  void on_status(const Event& e, Actions& out);
-  void on_local_sdp(Actions& out);
-  void ask_offer(SdpPurpose p, MediaDirection d, bool restart, Actions& out);
-  void ask_answer(SdpPurpose p, MediaDirection d, std::string_view offer, Actions& out);
-  void push(Actions& out, const Action& a);
+  void end(std::string_view reason, handset::Tone tone, bool tell_line, EndReason why, Actions& out);
+  void make_offer(OfferPurpose p, MediaDirection d, Actions& out);
+  void make_answer(RemotePurpose p, MediaDirection d, std::string_view offer, Actions& out);
+  MediaDirection own_direction() const;
+
+  struct Row;
+  static const Row kTransitions[];
 
   std::uint32_t id_ = 0;
   State state_ = State::kIdle;
   Direction dir_ = Direction::kOut;
-  Offer offer_ = Offer::kNone;
-  SdpPurpose want_sdp_ = SdpPurpose::kNone;
-  bool early_media_ = false;
-  bool answer_applied_ = false;   // the answer to /start has been applied (early or at Connected)
-  bool answered_ = false;         // incoming: the person answered
-  bool local_answer_ready_ = false;
-  FixedString<64> call_id_;
-  FixedString<48> peer_;
-  FixedString<48> correlator_;
+  OfferAnswer oa_;
+  handset::Tone tone_ = handset::Tone::kNone;
+  bool emergency_ = false;
+  FixedString<limits::kCallIdMax> call_id_;
+  FixedString<limits::kPeerMax> peer_;
+  FixedString<limits::kPeerNameMax> peer_name_;
   FixedString<32> verification_;
-  FixedString<48> reason_;
+  FixedString<limits::kCallReasonMax> reason_;
 };
 
 }  // namespace dialtone::call

@@ -51,6 +51,14 @@ struct Checker {
     return true;
   }
 
+  bool boolean(const cJSON* obj, const char* name, std::string_view key, bool& out) {
+    const cJSON* v = json_get(obj, name);
+    if (!v) return true;
+    if (!cJSON_IsBool(v)) return fail(key, "must be true or false");
+    out = cJSON_IsTrue(v);
+    return true;
+  }
+
   bool integer(const cJSON* obj, const char* name, std::string_view key, int& out, int lo, int hi) {
     const cJSON* v = json_get(obj, name);
     if (!v) return true;
@@ -180,6 +188,7 @@ bool parse_config(std::string_view json, Config& out, ConfigError& err) {
   if (!c.failed && !(out.log_level == "debug" || out.log_level == "info" || out.log_level == "warn" ||
                      out.log_level == "error"))
     c.fail("log_level", "must be one of debug, info, warn, error");
+  c.boolean(root, "call_waiting", "call_waiting", out.call_waiting);
   if (const cJSON* y = c.object(root, "yna", "yna")) parse_yna(c, y, out.yna);
   if (const cJSON* i = c.object(root, "ice", "ice")) parse_ice(c, i, out.ice);
   if (const cJSON* a = c.object(root, "audio", "audio")) parse_audio(c, a, out.audio);

@@ -59,6 +59,7 @@ struct Config {
   AudioConfig audio;
   WebConfig web;
   ShortText log_level{"info"};
+  bool call_waiting = true;  // false: a second caller during a call hears busy
 };
 
 struct ConfigError {

@@ -12,7 +12,14 @@ inline constexpr std::size_t kMaxTimers = 64;       // armed timers at once
 inline constexpr std::size_t kMaxGlibFds = 32;      // GPollFDs libnice may ask us to watch
 
 // Calls and media
-inline constexpr std::size_t kMaxCalls = 2;          // one active + one waiting
+inline constexpr std::size_t kMaxCalls = 2;          // one active + one waiting or held
+inline constexpr std::size_t kCallIdMax = 256;       // the longest call id a line sends (YNA callId)
+inline constexpr std::size_t kPeerMax = 64;          // a caller's or callee's address
+inline constexpr std::size_t kPeerNameMax = 64;      // a caller's display name
+inline constexpr std::size_t kCallReasonMax = 128;   // why a call ended or failed, in words
+inline constexpr std::size_t kCallEventsQueued = 16; // inputs waiting for the call layer
+inline constexpr std::size_t kCallSdpSlots = 4;      // of those, ones that carry an SDP
+inline constexpr std::size_t kLinesMax = 2;          // a YNA line and a SIP line
 inline constexpr std::size_t kSampleRateMax = 48000;
 inline constexpr std::size_t kFrameMs = 20;
 inline constexpr std::size_t kFrameSamplesMax = kSampleRateMax * kFrameMs / 1000;  // 960
@@ -84,7 +91,7 @@ inline constexpr std::size_t kYnaRequestsMax = 4;             // REST requests i
 inline constexpr std::size_t kYnaBodyMax = kSdpMax + 1024;    // a request body we send (SDP + JSON)
 inline constexpr std::size_t kYnaTokenFileMax = 2 * kTokenMax + 512;  // stored token pair (JSON)
 inline constexpr std::size_t kYnaMsisdnMax = 32;
-inline constexpr std::size_t kYnaCallIdMax = 256;            // callId / last segment of callObjectRef
+inline constexpr std::size_t kYnaCallIdMax = kCallIdMax;     // callId / last segment of callObjectRef
 inline constexpr std::size_t kYnaErrorsKept = 4;             // "last errors" on the status page
 inline constexpr std::size_t kWebFormMax = 2048;             // one POSTed form
 inline constexpr std::size_t kWebResponseMax = 16 * 1024;    // one page, headers included

@@ -68,10 +68,6 @@ YnaLine::YnaLine(EventLoop& loop, const config::YnaConfig& cfg, std::string_view
 
 YnaLine::~YnaLine() { stop(); }
 
-web::WebPageConfig YnaLine::web_config() const {
-  return {cfg_.auth_url.view(), cfg_.client_id.view(), cfg_.redirect_uri.view()};
-}
-
 std::int64_t YnaLine::unix_now() const { return static_cast<std::int64_t>(::time(nullptr)); }
 
 bool YnaLine::start() {
@@ -196,18 +192,8 @@ void YnaLine::update_state() {
 }
 
 void YnaLine::add_error(std::string_view msg) {
-  errors_[errors_next_].assign(msg);
-  errors_next_ = (errors_next_ + 1) % limits::kYnaErrorsKept;
-  if (errors_count_ < limits::kYnaErrorsKept) ++errors_count_;
-}
-
-std::size_t YnaLine::last_errors(std::span<std::string_view> out) const {
-  std::size_t n = 0;
-  for (; n < errors_count_ && n < out.size(); ++n) {
-    std::size_t i = (errors_next_ + limits::kYnaErrorsKept - 1 - n) % limits::kYnaErrorsKept;
-    out[n] = errors_[i].view();
-  }
-  return n;
+  DT_LOGW("yna", "%.*s", static_cast<int>(msg.size()), msg.data());
+  observer_.on_line_error(msg);
 }
 
 void YnaLine::rest_answered(const YnaResult& r) {

@@ -1,24 +1,10 @@
 // The YNA line: account linking, tokens, registration, the notification
 // channel and the REST client, all on the one EventLoop.
 //
-// ---- How to wire it (for firmware/main.cpp and firmware/app/phone.*) ----------
-//   CMake: in firmware/CMakeLists.txt
-//       include(line/yna_line.cmake)       # defines dialtone_yna_line (+ dialtone_web)
-//       target_link_libraries(dialtoned PRIVATE dialtone_yna_line)
-//   main.cpp, after the phone is built and only when g_config.yna.present:
-//       static line::YnaLine yna(loop, g_config.yna, g_config.state_dir.view(), phone);
-//       static web::WebServer web(loop, yna);
-//       yna.start();                                    // loads tokens; registers if linked
-//       web.start(g_config.web.host.view(), g_config.web.port, yna.web_config());
-//   Phone: derive from line::YnaLineObserver and implement
-//       void on_line_state(line::LineState s, std::string_view msisdn) override
-//         { line_state_ = s; msisdn_.assign(msisdn); emit_line_event(); }
-//     (it is called once from start() and on every change after), and route
-//     the control socket's {"cmd":"unlink"} to yna.unlink().
-//   The call layer: yna.rest() (YnaRestClient: start_call, call_post, end_call)
-//     and yna.set_notification_observer(&calls) (on_invitation / on_status).
-//   Shutdown: yna.stop(); web.stop();
-// ---------------------------------------------------------------------------------
+// It knows nothing of calls or of the web page: the call layer reaches the
+// network through its REST client and hears it through the notification
+// observer (firmware/line/yna_calls), and the web page's link actions call
+// the public methods below (firmware/app wires them).
 //
 // Start-up: tokens are loaded from <state_dir>/yna-tokens.json; if present the
 // line registers and opens the channel, otherwise it stays unlinked until the
@@ -33,10 +19,8 @@
 #include "firmware/core/event_loop.hpp"
 #include "firmware/core/fixed_vector.hpp"
 #include "firmware/core/limits.hpp"
-#include "firmware/line/line.hpp"
+#include "firmware/status/line_state.hpp"
 #include "firmware/line/yna_line_state.hpp"
-#include "firmware/web/web_backend.hpp"
-#include "firmware/web/web_page.hpp"
 #include "protocol/common/random.hpp"
 #include "protocol/http/http_client.hpp"
 #include "protocol/pop/pop_token.hpp"
@@ -55,10 +39,11 @@ class YnaLineObserver {
   virtual ~YnaLineObserver() = default;
   // Every change of state or number (and once from start()).
   virtual void on_line_state(LineState state, std::string_view msisdn) = 0;
+  // Something went wrong that the owner should see (logged already).
+  virtual void on_line_error(std::string_view msg) = 0;
 };
 
-class YnaLine final : public web::WebBackend,
-                      private protocol::yna::YnaAuth,
+class YnaLine final : private protocol::yna::YnaAuth,
                       private protocol::yna::ChannelEffects {
  public:
   YnaLine(EventLoop& loop, const config::YnaConfig& cfg, std::string_view state_dir, YnaLineObserver& observer);
@@ -74,32 +59,26 @@ class YnaLine final : public web::WebBackend,
 
   // yna-wire.md 3.6: closes the channel, sends DELETE /account/unlink, and
   // erases the stored tokens whatever the server answers.
-  void unlink() override;
+  void unlink();
   LineState state() const { return state_; }
-  std::string_view msisdn() const override { return msisdn_.view(); }
+  std::string_view msisdn() const { return msisdn_.view(); }
 
   // For the call layer.
   protocol::yna::YnaRestClient& rest() { return rest_; }
   protocol::Csprng& rng() { return rng_; }
   void set_notification_observer(protocol::yna::NotificationObserver* o) { channel_.set_observer(o); }
 
-  // For the web server.
-  web::WebPageConfig web_config() const;
   const protocol::yna::ChannelStats& channel_stats() const { return channel_.stats(); }
 
-  // web::WebBackend
-  LineState line_state() const override { return state_; }
-  void link_started() override;
-  void link_cancelled(std::string_view why) override;
-  void link_complete(std::string_view code) override;
-  std::string_view access_token() const override { return tokens_.access_token(); }
-  std::size_t last_errors(std::span<std::string_view> out) const override;
-  // The phone describes its calls for the status page.
-  using CallLines = InplaceFunction<std::size_t(std::span<std::string_view>), 16>;
-  void set_call_lines(CallLines f) { call_lines_ = std::move(f); }
-  std::size_t call_lines(std::span<std::string_view> out) const override {
-    return call_lines_ ? call_lines_(out) : 0;
-  }
+  // Linking, for the local web page (yna-wire.md section 3).
+  // The browser is being sent to linkAccount (line state: linking).
+  void link_started();
+  // The callback came back with the right state but no code (e.g. access_denied).
+  void link_cancelled(std::string_view why);
+  // The callback came back with the right state and a code: exchange it.
+  void link_complete(std::string_view code);
+  // The current access token (for the E911 redirect); empty when not linked.
+  std::string_view access_token() const { return tokens_.access_token(); }
 
  private:
   // YnaAuth
@@ -155,15 +134,11 @@ class YnaLine final : public web::WebBackend,
   bool reported_ = false;
   LineState state_ = LineState::kUnlinked;
   FixedString<limits::kYnaMsisdnMax> msisdn_;
-  CallLines call_lines_;
   FixedString<limits::kYnaMsisdnMax> reported_msisdn_;
   FixedString<limits::kUrlMax> channel_url_;
   protocol::yna::TokenPair pending_;  // a new pair, between parse and store
   TimerId timer_;
   TimeMs timer_at_ = protocol::yna::kNever;
-  FixedString<160> errors_[limits::kYnaErrorsKept];
-  std::size_t errors_next_ = 0;
-  std::size_t errors_count_ = 0;
 };
 
 }  // namespace dialtone::line

@@ -10,9 +10,11 @@
 //                found no server (TLS/connection failure), or the channel is
 //                still down after its first reconnect attempt
 #pragma once
-#include "firmware/line/line.hpp"
+#include "firmware/status/line_state.hpp"
 
 namespace dialtone::line {
+
+using status::LineState;
 
 struct YnaLineFacts {
   bool has_tokens = false;

@@ -6,4 +6,4 @@ add_library(dialtone_web STATIC
   ${PROJECT_SOURCE_DIR}/firmware/web/web_page.cpp
   ${PROJECT_SOURCE_DIR}/firmware/web/web_server.cpp)
 target_include_directories(dialtone_web PUBLIC ${PROJECT_SOURCE_DIR})
-target_link_libraries(dialtone_web PUBLIC dialtone_core dialtone_protocol PRIVATE dialtone_warnings)
+target_link_libraries(dialtone_web PUBLIC dialtone_core dialtone_protocol dialtone_firmware PRIVATE dialtone_warnings)

@@ -40,7 +40,7 @@ bool form_value(std::string_view query, std::string_view name, FixedString<N>& o
   return out.assign({buf, len});
 }
 
-const char* state_label(line::LineState s) { return line::line_state_name(s); }
+const char* state_label(status::LineState s) { return status::line_state_name(s); }
 
 }  // namespace
 
@@ -73,13 +73,15 @@ bool WebPage::init(const WebPageConfig& cfg) {
   auth_url_.assign(auth);
   client_id_.assign(cfg.client_id);
   redirect_uri_.assign(cfg.redirect_uri);
-  protocol::Url u;
-  if (protocol::parse_url(cfg.redirect_uri, u) != protocol::UrlError::kOk) {
-    DT_LOGE("web", "yna.redirect_uri is not a URL; the OAuth callback is disabled");
-    return false;
+  if (!cfg.redirect_uri.empty()) {  // empty: no YNA line, no OAuth callback
+    protocol::Url u;
+    if (protocol::parse_url(cfg.redirect_uri, u) != protocol::UrlError::kOk) {
+      DT_LOGE("web", "yna.redirect_uri is not a URL; the OAuth callback is disabled");
+      return false;
+    }
+    callback_path_.assign(u.path());
+    origin_of(cfg.redirect_uri, redirect_origin_);
   }
-  callback_path_.assign(u.path());
-  origin_of(cfg.redirect_uri, redirect_origin_);
   char hex[kSecretHex];
   if (!rng_.hex(hex)) return false;
   csrf_.assign({hex, sizeof hex});
@@ -128,21 +130,46 @@ std::size_t WebPage::status_page(std::span<char> out, std::string_view notice) {
     html_escape_append(notice, p);
     p.append("</p>");
   }
-  p.append("<p>Line: <b id=\"line-state\">");
-  p.append(state_label(backend_.line_state()));
-  p.append("</b></p><p>Number: <b id=\"msisdn\">");
-  html_escape_append(backend_.msisdn().empty() ? std::string_view("-") : backend_.msisdn(), p);
-  p.append("</b></p><h2>Calls</h2><ul id=\"calls\">");
-  std::string_view lines[limits::kMaxCalls];
-  std::size_t n = backend_.call_lines(lines);
-  for (std::size_t i = 0; i < n; ++i) {
-    p.append("<li>");
-    html_escape_append(lines[i], p);
-    p.append("</li>");
+  // One block per line; the ids of the first stay as they were for scripts.
+  bool first = true;
+  for (const status::LineStatus& l : status_.lines()) {
+    p.append(first ? "<p>Line: <b id=\"line-state\">" : "<p>Line: <b>");
+    p.append(state_label(l.state));
+    p.append("</b> (");
+    p.append(l.kind.view());
+    p.append(")</p><p>Number: <b");
+    p.append(first ? " id=\"msisdn\">" : ">");
+    html_escape_append(l.address.empty() ? std::string_view("-") : l.address.view(), p);
+    p.append("</b></p>");
+    if (!l.reason.empty()) {
+      p.append(first ? "<p id=\"line-reason\">" : "<p>");
+      html_escape_append(l.reason.view(), p);
+      p.append("</p>");
+    }
+    first = false;
+  }
+  if (status_.lines().empty()) p.append("<p>Line: <b id=\"line-state\">none configured</b></p>");
+  p.append("<h2>Calls</h2><ul id=\"calls\">");
+  if (const call::CallLayer* calls = status_.calls()) {
+    for (std::size_t i = 0; i < calls->slots(); ++i) {
+      const call::CallMachine& c = calls->slot(i);
+      if (!c.active()) continue;
+      char line[160];
+      std::snprintf(line, sizeof line, "%s %.*s %s", c.direction() == call::Direction::kOut ? "out" : "in",
+                    static_cast<int>(c.peer().size()), c.peer().data(), call::state_name(c.state()));
+      p.append("<li>");
+      html_escape_append(line, p);
+      if (!c.peer_name().empty()) {
+        p.append(" (");
+        html_escape_append(c.peer_name(), p);
+        p.append(")");
+      }
+      p.append("</li>");
+    }
   }
   p.append("</ul><h2>Last errors</h2><ul id=\"errors\">");
-  std::string_view errs[limits::kYnaErrorsKept];
-  n = backend_.last_errors(errs);
+  std::string_view errs[status::DeviceStatus::kErrorsKept];
+  std::size_t n = status_.errors(errs);
   for (std::size_t i = 0; i < n; ++i) {
     p.append("<li>");
     html_escape_append(errs[i], p);
@@ -158,9 +185,15 @@ std::size_t WebPage::status_page(std::span<char> out, std::string_view notice) {
     p.append(label);
     p.append("</button></form>");
   };
-  form("/link", "Link");
-  form("/e911", "Emergency address");
-  form("/unlink", "Unlink");
+  if (yna_) {
+    const status::LineState s = yna_state();
+    if (s == status::LineState::kUnlinked || s == status::LineState::kLinking) {
+      form("/link", "Link");
+    } else {
+      form("/e911", "Emergency address");
+      form("/unlink", "Unlink");
+    }
+  }
   bool ok = p.append("</body></html>\n");
   if (!ok) return plain(out, 500, "page too large\n");
   HttpHeader h[] = {{"Content-Type", "text/html; charset=utf-8"},
@@ -171,7 +204,13 @@ std::size_t WebPage::status_page(std::span<char> out, std::string_view notice) {
   return protocol::write_http_response(out, 200, h, p.view(), false);
 }
 
+status::LineState WebPage::yna_state() const {
+  const status::LineStatus* l = status_.line("yna");
+  return l ? l->state : status::LineState::kUnlinked;
+}
+
 std::size_t WebPage::link(std::span<char> out) {
+  if (!yna_) return plain(out, 409, "this device has no YNA line\n");
   if (auth_url_.empty() || client_id_.empty() || redirect_uri_.empty()) return plain(out, 409, "YNA is not configured\n");
   char hex[kSecretHex];
   if (!rng_.hex(hex)) return plain(out, 500, "no randomness\n");
@@ -183,11 +222,12 @@ std::size_t WebPage::link(std::span<char> out) {
             loc.append(state_.view());
   if (!ok) return plain(out, 500, "link URL too long\n");
   DT_LOGI("web", "link: sending the browser to linkAccount");
-  backend_.link_started();
+  yna_->link_started();
   return redirect(out, loc.view());
 }
 
 std::size_t WebPage::callback(const protocol::HttpRequestParser& req, std::span<char> out) {
+  if (!yna_) return plain(out, 404, "not found\n");
   FixedString<64> state;
   form_value(req.query(), "state", state);
   if (state_.empty() || !secret_equals(state.view(), state_.view())) {
@@ -203,18 +243,19 @@ std::size_t WebPage::callback(const protocol::HttpRequestParser& req, std::span<
     FixedString<128> why;
     why.assign("linking was not completed: ");
     why.append(err.empty() ? std::string_view("no code") : err.view());
-    backend_.link_cancelled(why.view());
+    yna_->link_cancelled(why.view());
     note(why.view());
     return redirect(out, "/");
   }
   DT_LOGI("web", "OAuth callback: exchanging the code");
-  backend_.link_complete(code.view());
+  yna_->link_complete(code.view());
   note("signed in: linking the line");
   return redirect(out, "/");
 }
 
 std::size_t WebPage::e911(std::span<char> out) {
-  std::string_view token = backend_.access_token();
+  if (!yna_) return plain(out, 409, "this device has no YNA line\n");
+  std::string_view token = yna_->access_token();
   if (token.empty()) return plain(out, 409, "link the line first\n");
   FixedString<limits::kUrlMax> ok_url, fail_url;
   ok_url.assign(origin_.view());
@@ -263,8 +304,9 @@ std::size_t WebPage::handle(const protocol::HttpRequestParser& req, std::span<ch
   }
   if (path == "/link") return link(out);
   if (path == "/e911") return e911(out);
+  if (!yna_) return plain(out, 409, "this device has no YNA line\n");
   DT_LOGI("web", "unlink requested from the page");
-  backend_.unlink();
+  yna_->unlink();
   note("unlinked");
   return redirect(out, "/");
 }

@@ -1,6 +1,8 @@
 // The local web page of device-control.md and yna-wire.md section 3, as a
 // pure request handler: a parsed HTTP request in, a complete HTTP response
-// out. The socket side is web_server.hpp.
+// out. The socket side is web_server.hpp. What it shows comes from the
+// device status model; it offers only the actions that apply now (no YNA
+// line: none of the YNA ones).
 //
 //   GET  /                 status: line state, number, calls, last errors
 //   POST /link             303 to {auth_url}/account-mgmt/linkAccount?client_id&redirect_uri&state
@@ -18,7 +20,8 @@
 
 #include "firmware/core/fixed_vector.hpp"
 #include "firmware/core/limits.hpp"
-#include "firmware/web/web_backend.hpp"
+#include "firmware/status/device_status.hpp"
+#include "firmware/web/link_actions.hpp"
 #include "protocol/common/random.hpp"
 #include "protocol/http/http_parser.hpp"
 
@@ -34,7 +37,9 @@ class WebPage {
  public:
   static constexpr std::size_t kSecretHex = 32;  // 128 random bits
 
-  WebPage(WebBackend& backend, protocol::Csprng& rng) : backend_(backend), rng_(rng) {}
+  // `yna` is null when the device has no YNA line.
+  WebPage(const status::DeviceStatus& status, LinkActions* yna, protocol::Csprng& rng)
+      : status_(status), yna_(yna), rng_(rng) {}
 
   // False when the configuration is unusable (logged) or no randomness.
   bool init(const WebPageConfig& cfg);
@@ -60,8 +65,10 @@ class WebPage {
   std::size_t link(std::span<char> out);
   std::size_t e911(std::span<char> out);
   void note(std::string_view msg) { notice_.assign(msg); }
+  status::LineState yna_state() const;
 
-  WebBackend& backend_;
+  const status::DeviceStatus& status_;
+  LinkActions* yna_;
   protocol::Csprng& rng_;
   FixedString<limits::kUrlMax> auth_url_;
   FixedString<128> client_id_;

@@ -14,7 +14,8 @@
 
 namespace dialtone::web {
 
-WebServer::WebServer(EventLoop& loop, WebBackend& backend) : loop_(loop), page_(backend, rng_) {}
+WebServer::WebServer(EventLoop& loop, const status::DeviceStatus& status, LinkActions* yna)
+    : loop_(loop), page_(status, yna, rng_) {}
 
 WebServer::~WebServer() { stop(); }
 

@@ -18,7 +18,7 @@ class WebServer {
  public:
   static constexpr TimeMs kIdleMs = 10000;
 
-  WebServer(EventLoop& loop, WebBackend& backend);
+  WebServer(EventLoop& loop, const status::DeviceStatus& status, LinkActions* yna);
   ~WebServer();
   WebServer(const WebServer&) = delete;
   WebServer& operator=(const WebServer&) = delete;

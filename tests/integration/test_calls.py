@@ -224,20 +224,6 @@ class CallTest(unittest.TestCase):
         self.y.admin("POST", f"/call/{call_id}/terminate")  # arrives over the new channel
         self.call_state("ended")
 
-    def test_second_incoming_call_during_a_call_gets_busy(self):
-        call_id = self.connected_outgoing()
-        second = self.y.admin("POST", "/call/incoming", {"from": "+14255550177"})["callId"]
-        deadline = time.time() + 10
-        ends = []
-        while time.time() < deadline and not ends:
-            time.sleep(0.1)
-            ends = [q for q in self.y.admin("GET", f"/call/{second}")["requests"] if q["method"] == "DELETE"]
-        self.assertEqual(len(ends), 1, "the second call was not ended")
-        self.assertEqual(ends[0]["reason"], "Busy")
-        st = self.ctl.request({"cmd": "status"})
-        self.assertEqual([c["call_id"] for c in st["calls"]], [call_id])
-        self.assertEqual(st["calls"][0]["state"], "connected")
-
     def test_network_misbehaviour_is_survived(self):
         call_id = self.connected_outgoing()
         # A status for a call we do not have, and a late Ringing: ignored.

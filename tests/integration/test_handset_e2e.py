@@ -70,12 +70,13 @@ class HandsetEndToEnd(unittest.TestCase):
             r = self.ctl.request({"cmd": cmd})
             self.assertFalse(r["ok"], cmd)
             self.assertEqual(r["error"]["code"], "no_line", cmd)
-            self.assertIn("no line is linked", r["error"]["message"], cmd)
+            self.assertRegex(r["error"]["message"], "no line is (linked|configured)", cmd)
         r = self.ctl.request({"cmd": "dtmf", "digits": "1"})
         self.assertEqual(r["error"]["code"], "no_line")
-        line = self.ctl.request({"cmd": "status"})["line"]
-        self.assertEqual(line["state"], "unlinked")
-        self.assertIn("no line is linked", line["reason"])
+        st = self.ctl.request({"cmd": "status"})
+        self.assertEqual(st["line"]["state"], "unlinked")
+        self.assertIn("no line is configured", st["line"]["reason"])
+        self.assertEqual(st["lines"], [], "this device has no line at all")
 
     def test_bad_requests_keep_the_connection_usable(self):
         self.ctl.send_raw(b"{oops\n")

@@ -30,6 +30,7 @@ import sdpcheck
 # Number -> behaviour. POST /config {"numbers": {...}} overrides, default_behaviour covers
 # every other number.
 NUMBERS = {
+    "911": "answer",            # emergency: answered at once like any PSAP
     "+14255550199": "answer",
     "+14255550198": "ring_answer",
     "+14255550197": "early_media",
@@ -233,12 +234,19 @@ class CallManager:
             self._record(call, request, ctx)
             st.event("start_retry", call_id=call.id, clientCorrelator=corr)
             return web.json_response(call.start_request)
+        # yna-wire.md section 6: msisdns as the CallStartRequest example writes
+        # them, digits only; a service or emergency number as dialled.
+        bad = [k for k in ("to", "from") if not re.fullmatch(r"[0-9]{1,15}", body[k])]
+        if bad:
+            return self._bad(where, f"/start {bad} must be bare msisdns (digits, no '+' or tel:): "
+                                    f"to={body['to']!r} from={body['from']!r}", ctx)
         if e164(body["from"]) != st.msisdn:
             return self._bad(where, f"from {body['from']!r} is not the line's number {st.msisdn}",
                              ctx)
         for m in sdpcheck.lint(body["sdp"], "offer"):
             st.add_lint(where, "offer: " + m)
-        to = e164(body["to"])
+        # Short numbers (911, 611) are service numbers, never E.164.
+        to = body["to"] if len(body["to"]) <= 6 else e164(body["to"])
         call_id = secrets.token_hex(20).upper()
         call = Call(call_id, "out", to, self.behaviour_for(to), "dialing", client_correlator=corr)
         call.offer = "device"

@@ -1,3 +1,5 @@
+// The call machine's transition table, row by row, through line-neutral
+// events: the same flows a YNA or a SIP line drives.
 #include "firmware/call/call_machine.hpp"
 
 #include <gtest/gtest.h>
@@ -16,84 +18,86 @@ class CallMachineTest : public ::testing::Test {
     m.step(e, out);
     return out;
   }
-  static bool has(const Actions& a, A kind) {
-    for (const Action& x : a)
-      if (x.kind == kind) return true;
-    return false;
-  }
+  static bool has(const Actions& a, A kind) { return find(a, kind) != nullptr; }
   static const Action* find(const Actions& a, A kind) {
     for (const Action& x : a)
       if (x.kind == kind) return &x;
     return nullptr;
   }
-  Event status(Status s, std::string_view sdp = {}, std::string_view early = {}) {
-    Event e{.kind = K::kStatus};
-    e.call_id = "c1";
-    e.status = s;
-    e.sdp = sdp;
-    e.early_media_direction = early;
-    return e;
-  }
-  // Dial, gather, /start accepted with callId c1.
+  // Dial, gather, the line accepts with id c1.
   void outgoing() {
-    Event d{.kind = K::kDial};
-    d.number = "14255550199";
-    auto a = step(d);
+    auto a = step(Event{.kind = K::kDial, .number = "+14255550199"});
     ASSERT_TRUE(has(a, A::kCreateOffer));
     EXPECT_EQ(m.state(), State::kDialing);
     a = step(Event{.kind = K::kLocalSdp});
-    ASSERT_TRUE(has(a, A::kPostStart));
-    Event ok{.kind = K::kStartOk};
-    ok.call_id = "c1";
-    step(ok);
+    ASSERT_TRUE(has(a, A::kPlace));
+    step(Event{.kind = K::kAccepted, .call_id = "c1"});
+    EXPECT_EQ(m.call_id(), "c1");
   }
   void connected_out() {
     outgoing();
-    step(status(Status::kConnected, "v=0 answer"));
+    step(Event{.kind = K::kAnswered, .sdp = "v=0 answer"});
     ASSERT_EQ(m.state(), State::kConnected);
+  }
+  void incoming(bool waiting = false) {
+    auto a = step(Event{.kind = K::kIncoming, .number = "tel:+14255550123", .call_id = "in1",
+                        .peer_name = "Ada", .verification = "TN-Validation-Passed", .sdp = "v=0 offer",
+                        .waiting = waiting});
+    EXPECT_TRUE(has(a, A::kAlert));
+    ASSERT_NE(find(a, A::kCreateAnswer), nullptr);
+    EXPECT_EQ(find(a, A::kCreateAnswer)->sdp, "v=0 offer");
   }
 
   CallMachine m;
 };
 
-TEST_F(CallMachineTest, OutgoingRingbackThenConnectedAppliesTheAnswer) {
+TEST_F(CallMachineTest, OutgoingRingbackThenAnsweredAppliesTheAnswer) {
   outgoing();
-  auto a = step(status(Status::kInProgress));
+  step(Event{.kind = K::kTrying});
   EXPECT_EQ(m.state(), State::kProceeding);
-  a = step(status(Status::kRinging));
+  step(Event{.kind = K::kAlerting});
   EXPECT_EQ(m.state(), State::kRinging);
-  ASSERT_NE(find(a, A::kTone), nullptr);
-  EXPECT_EQ(find(a, A::kTone)->tone, handset::Tone::kRingback);
-  a = step(status(Status::kConnected, "v=0 answer"));
+  EXPECT_EQ(m.tone(), handset::Tone::kRingback);
+  auto a = step(Event{.kind = K::kAnswered, .sdp = "v=0 answer"});
   EXPECT_EQ(m.state(), State::kConnected);
   ASSERT_NE(find(a, A::kApplyAnswer), nullptr);
   EXPECT_EQ(find(a, A::kApplyAnswer)->sdp, "v=0 answer");
-  EXPECT_EQ(find(a, A::kTone)->tone, handset::Tone::kNone);
+  EXPECT_EQ(m.tone(), handset::Tone::kNone);
   EXPECT_TRUE(m.sends_audio());
+  EXPECT_TRUE(m.exchange().stable());
+}
+
+TEST_F(CallMachineTest, AnsweredWithoutAnAnswerWaitsForOne) {
+  outgoing();
+  EXPECT_FALSE(has(step(Event{.kind = K::kAnswered}), A::kNotify));
+  EXPECT_EQ(m.state(), State::kDialing);
+  step(Event{.kind = K::kAnswered, .sdp = "v=0 answer"});
+  EXPECT_EQ(m.state(), State::kConnected);
 }
 
 TEST_F(CallMachineTest, EarlyMediaReplacesRingbackForGood) {
   outgoing();
-  auto a = step(status(Status::kInProgress, "v=0 early", "sendrecv"));  // case-insensitive
+  auto a = step(Event{.kind = K::kTrying, .sdp = "v=0 early", .early_media = true});
   EXPECT_EQ(m.state(), State::kEarly);
   EXPECT_TRUE(has(a, A::kApplyAnswer));
-  a = step(status(Status::kRinging));
+  EXPECT_TRUE(m.plays_audio());
+  a = step(Event{.kind = K::kAlerting});  // late Ringing: no ringback
   EXPECT_EQ(m.state(), State::kEarly);
-  EXPECT_EQ(find(a, A::kTone)->tone, handset::Tone::kNone);
-  a = step(status(Status::kConnected));  // no SDP: the early answer stands
+  EXPECT_EQ(m.tone(), handset::Tone::kNone);
+  a = step(Event{.kind = K::kAnswered});  // no SDP: the early answer stands
   EXPECT_EQ(m.state(), State::kConnected);
   EXPECT_FALSE(has(a, A::kApplyAnswer));
 }
 
-TEST_F(CallMachineTest, SdpWithoutEarlyMediaDirectionIsNotEarlyMedia) {
+TEST_F(CallMachineTest, SdpWithoutEarlyMediaIsNotEarlyMedia) {
   outgoing();
-  auto a = step(status(Status::kRinging, "v=0 x"));
+  auto a = step(Event{.kind = K::kAlerting, .sdp = "v=0 x"});
   EXPECT_EQ(m.state(), State::kRinging);
   EXPECT_FALSE(has(a, A::kApplyAnswer));
 }
 
 struct Failure {
-  Status status;
+  EndCause cause;
   handset::Tone tone;
   const char* reason;
 };
@@ -101,43 +105,57 @@ class CallFailures : public CallMachineTest, public ::testing::WithParamInterfac
 
 TEST_P(CallFailures, EndTheCallWithTheRightTone) {
   outgoing();
-  step(status(Status::kRinging));
-  auto a = step(status(GetParam().status));
+  step(Event{.kind = K::kAlerting});
+  auto a = step(Event{.kind = K::kRemoteEnded, .cause = GetParam().cause});
   EXPECT_EQ(m.state(), State::kEnded);
   EXPECT_EQ(m.reason(), GetParam().reason);
-  ASSERT_NE(find(a, A::kTone), nullptr);
-  EXPECT_EQ(find(a, A::kTone)->tone, GetParam().tone);
+  EXPECT_EQ(m.tone(), GetParam().tone);
   EXPECT_TRUE(has(a, A::kCloseMedia));
-  EXPECT_FALSE(has(a, A::kEnd));  // the network ended it; nothing to DELETE
+  EXPECT_FALSE(has(a, A::kEnd));  // the far end ended it; nothing to tell the line
 }
 
 INSTANTIATE_TEST_SUITE_P(
     All, CallFailures,
-    ::testing::Values(Failure{Status::kBusy, handset::Tone::kBusy, "busy"},
-                      Failure{Status::kDeclined, handset::Tone::kBusy, "declined"},
-                      Failure{Status::kNoAnswer, handset::Tone::kReorder, "no_answer"},
-                      Failure{Status::kNotReachable, handset::Tone::kReorder, "not_reachable"},
-                      Failure{Status::kFailed, handset::Tone::kReorder, "failed"},
-                      Failure{Status::kSessionCancelled, handset::Tone::kReorder, "cancelled"},
-                      Failure{Status::kTerminated, handset::Tone::kReorder, "remote_hangup"}));
+    ::testing::Values(Failure{EndCause::kBusy, handset::Tone::kBusy, "busy"},
+                      Failure{EndCause::kDeclined, handset::Tone::kBusy, "declined"},
+                      Failure{EndCause::kNoAnswer, handset::Tone::kReorder, "no_answer"},
+                      Failure{EndCause::kNotReachable, handset::Tone::kReorder, "not_reachable"},
+                      Failure{EndCause::kFailed, handset::Tone::kReorder, "failed"},
+                      Failure{EndCause::kCancelled, handset::Tone::kReorder, "cancelled"},
+                      Failure{EndCause::kTerminated, handset::Tone::kReorder, "remote_hangup"}));
 
-TEST_F(CallMachineTest, StartFailureEndsWithReorder) {
-  step(Event{.kind = K::kDial});
-  step(Event{.kind = K::kLocalSdp});
-  Event f{.kind = K::kStartFailed};
-  f.http_status = 400;
-  auto a = step(f);
-  EXPECT_EQ(m.state(), State::kEnded);
-  EXPECT_EQ(find(a, A::kTone)->tone, handset::Tone::kReorder);
+TEST_F(CallMachineTest, TheNetworksReasonTextReachesTheCall) {
+  outgoing();
+  step(Event{.kind = K::kRemoteEnded, .reason = "subscriber absent", .cause = EndCause::kNotReachable});
+  EXPECT_EQ(m.reason(), "not_reachable: subscriber absent");
 }
 
-TEST_F(CallMachineTest, StatusForAnotherCallAndLateRingingAreIgnored) {
+TEST_F(CallMachineTest, RejectedEndsWithReorder) {
+  step(Event{.kind = K::kDial, .number = "+1"});
+  step(Event{.kind = K::kLocalSdp});
+  step(Event{.kind = K::kRejected, .code = 400});
+  EXPECT_EQ(m.state(), State::kEnded);
+  EXPECT_EQ(m.reason(), "start_failed");
+  EXPECT_EQ(m.tone(), handset::Tone::kReorder);
+}
+
+TEST_F(CallMachineTest, DialOnALineThatCannotCarryItEndsAtOnceSayingWhy) {
+  auto a = step(Event{.kind = K::kDial, .number = "911", .reason = "line unavailable: offline", .emergency = true});
+  EXPECT_EQ(m.state(), State::kEnded);
+  EXPECT_TRUE(m.emergency());
+  EXPECT_EQ(m.reason(), "line unavailable: offline");
+  EXPECT_EQ(m.tone(), handset::Tone::kReorder);
+  EXPECT_FALSE(has(a, A::kCreateOffer));
+  EXPECT_FALSE(has(a, A::kEnd));
+}
+
+TEST_F(CallMachineTest, LateEventsAreNotAcceptedByAnyRow) {
   connected_out();
-  Event other = status(Status::kTerminated);
-  other.call_id = "zzz";
-  EXPECT_TRUE(step(other).empty());
-  EXPECT_EQ(m.state(), State::kConnected);
-  EXPECT_TRUE(step(status(Status::kRinging)).empty());
+  Actions out;
+  EXPECT_FALSE(m.step(Event{.kind = K::kAlerting}, out));
+  EXPECT_FALSE(m.step(Event{.kind = K::kAnswer}, out));
+  EXPECT_FALSE(m.step(Event{.kind = K::kResume}, out));  // not held
+  EXPECT_TRUE(out.empty());
   EXPECT_EQ(m.state(), State::kConnected);
 }
 
@@ -146,11 +164,11 @@ TEST_F(CallMachineTest, LocalHoldAndResume) {
   auto a = step(Event{.kind = K::kHold});
   ASSERT_NE(find(a, A::kCreateOffer), nullptr);
   EXPECT_EQ(find(a, A::kCreateOffer)->direction, MediaDirection::kSendOnly);
+  EXPECT_TRUE(step(Event{.kind = K::kHold}).empty());  // one exchange at a time
   a = step(Event{.kind = K::kLocalSdp});
-  ASSERT_NE(find(a, A::kPost), nullptr);
-  EXPECT_EQ(find(a, A::kPost)->endpoint, Endpoint::kHold);
-  EXPECT_TRUE(find(a, A::kPost)->local_sdp);
-  a = step(status(Status::kHold, "v=0 recvonly"));
+  ASSERT_NE(find(a, A::kSendOffer), nullptr);
+  EXPECT_EQ(find(a, A::kSendOffer)->offer, OfferPurpose::kHold);
+  a = step(Event{.kind = K::kRemoteHold, .sdp = "v=0 recvonly"});
   EXPECT_EQ(m.state(), State::kHeld);
   EXPECT_TRUE(has(a, A::kApplyAnswer));
   EXPECT_FALSE(m.sends_audio());
@@ -158,35 +176,34 @@ TEST_F(CallMachineTest, LocalHoldAndResume) {
   a = step(Event{.kind = K::kResume});
   EXPECT_EQ(find(a, A::kCreateOffer)->direction, MediaDirection::kSendRecv);
   a = step(Event{.kind = K::kLocalSdp});
-  EXPECT_EQ(find(a, A::kPost)->endpoint, Endpoint::kResume);
-  step(status(Status::kResume, "v=0 sendrecv"));
+  EXPECT_EQ(find(a, A::kSendOffer)->offer, OfferPurpose::kResume);
+  step(Event{.kind = K::kRemoteResume, .sdp = "v=0 sendrecv"});
   EXPECT_EQ(m.state(), State::kConnected);
 }
 
 TEST_F(CallMachineTest, RemoteHoldAndResumeAreAnswered) {
   connected_out();
-  auto a = step(status(Status::kHold, "v=0 sendonly offer"));
+  auto a = step(Event{.kind = K::kRemoteHold, .sdp = "v=0 sendonly offer"});
   ASSERT_NE(find(a, A::kCreateAnswer), nullptr);
   EXPECT_EQ(find(a, A::kCreateAnswer)->direction, MediaDirection::kRecvOnly);
-  EXPECT_EQ(find(a, A::kCreateAnswer)->sdp, "v=0 sendonly offer");
   a = step(Event{.kind = K::kLocalSdp});
-  EXPECT_EQ(find(a, A::kPost)->endpoint, Endpoint::kAcceptHold);
+  EXPECT_EQ(find(a, A::kSendOfferAnswer)->remote, RemotePurpose::kHold);
   EXPECT_EQ(m.state(), State::kRemoteHeld);
   EXPECT_TRUE(m.plays_audio());
   EXPECT_FALSE(m.sends_audio());
-  a = step(status(Status::kResume, "v=0 sendrecv offer"));
+  a = step(Event{.kind = K::kRemoteResume, .sdp = "v=0 sendrecv offer"});
   ASSERT_NE(find(a, A::kCreateAnswer), nullptr);
   a = step(Event{.kind = K::kLocalSdp});
-  EXPECT_EQ(find(a, A::kPost)->endpoint, Endpoint::kAcceptResume);
+  EXPECT_EQ(find(a, A::kSendOfferAnswer)->remote, RemotePurpose::kResume);
   EXPECT_EQ(m.state(), State::kConnected);
 }
 
-TEST_F(CallMachineTest, NetworkRenegotiationIsAnsweredOnRenegotiate) {
+TEST_F(CallMachineTest, ANewOfferOnceConnectedIsAnswered) {
   connected_out();
-  auto a = step(status(Status::kConnected, "v=0 new offer"));
+  auto a = step(Event{.kind = K::kAnswered, .sdp = "v=0 new offer"});
   ASSERT_NE(find(a, A::kCreateAnswer), nullptr);
   a = step(Event{.kind = K::kLocalSdp});
-  EXPECT_EQ(find(a, A::kPost)->endpoint, Endpoint::kRenegotiate);
+  EXPECT_EQ(find(a, A::kSendOfferAnswer)->remote, RemotePurpose::kUpdate);
   EXPECT_EQ(m.state(), State::kConnected);
 }
 
@@ -196,10 +213,11 @@ TEST_F(CallMachineTest, MediaFailureRestartsIceThroughRenegotiation) {
   ASSERT_NE(find(a, A::kCreateOffer), nullptr);
   EXPECT_TRUE(find(a, A::kCreateOffer)->ice_restart);
   a = step(Event{.kind = K::kLocalSdp});
-  EXPECT_EQ(find(a, A::kPost)->endpoint, Endpoint::kRenegotiate);
-  a = step(status(Status::kConnected, "v=0 restarted answer"));
+  EXPECT_EQ(find(a, A::kSendOffer)->offer, OfferPurpose::kRestart);
+  a = step(Event{.kind = K::kAnswered, .sdp = "v=0 restarted answer"});
   EXPECT_TRUE(has(a, A::kApplyAnswer));
   EXPECT_EQ(m.state(), State::kConnected);
+  EXPECT_TRUE(m.exchange().stable());
 }
 
 TEST_F(CallMachineTest, AFailedIceRestartEndsTheCall) {
@@ -208,106 +226,103 @@ TEST_F(CallMachineTest, AFailedIceRestartEndsTheCall) {
   auto a = step(Event{.kind = K::kMediaFailed});  // the restart could not even start
   EXPECT_EQ(m.state(), State::kEnded);
   EXPECT_EQ(m.reason(), "media_failed");
-  EXPECT_EQ(find(a, A::kEnd)->reason, "Terminated");
+  EXPECT_EQ(find(a, A::kEnd)->end_reason, EndReason::kTerminated);
 }
 
-TEST_F(CallMachineTest, FailedHoldPostLeavesTheCallConnected) {
+TEST_F(CallMachineTest, AnOfferTheLineCouldNotDeliverLeavesTheCallAsItWas) {
   connected_out();
   step(Event{.kind = K::kHold});
   step(Event{.kind = K::kLocalSdp});
-  Event f{.kind = K::kPostFailed};
-  f.endpoint = Endpoint::kHold;
-  f.http_status = 500;
-  step(f);
+  step(Event{.kind = K::kSignalFailed, .signal = Signal::kOffer, .code = 500});
   EXPECT_EQ(m.state(), State::kConnected);
-  // and a new hold may be tried
-  EXPECT_TRUE(has(step(Event{.kind = K::kHold}), A::kCreateOffer));
+  EXPECT_TRUE(has(step(Event{.kind = K::kHold}), A::kCreateOffer));  // and a new hold may be tried
 }
 
-TEST_F(CallMachineTest, HangUpDeletesWithTerminated) {
+TEST_F(CallMachineTest, HangUpEndsWithTerminated) {
   connected_out();
   auto a = step(Event{.kind = K::kHangUp});
   ASSERT_NE(find(a, A::kEnd), nullptr);
-  EXPECT_EQ(find(a, A::kEnd)->reason, "Terminated");
-  EXPECT_EQ(find(a, A::kEnd)->call_id, "c1");
+  EXPECT_EQ(find(a, A::kEnd)->end_reason, EndReason::kTerminated);
   EXPECT_EQ(m.state(), State::kEnded);
+  EXPECT_EQ(m.tone(), handset::Tone::kNone);
 }
 
-Event invitation() {
-  Event e{.kind = K::kInvitation};
-  e.call_id = "in1";
-  e.number = "tel:+14255550123";
-  e.verification = "TN-Validation-Passed";
-  e.sdp = "v=0 offer";
-  return e;
+TEST_F(CallMachineTest, HangUpBeforeTheLineAcceptedStillTellsTheLine) {
+  step(Event{.kind = K::kDial, .number = "+1"});
+  step(Event{.kind = K::kLocalSdp});
+  EXPECT_TRUE(has(step(Event{.kind = K::kHangUp}), A::kEnd));
 }
 
-TEST_F(CallMachineTest, IncomingRingsThenAnswerPostsConnected) {
-  auto a = step(invitation());
+TEST_F(CallMachineTest, IncomingRingsThenAnswerSendsTheAnswer) {
+  incoming();
   EXPECT_EQ(m.state(), State::kRinging);
+  EXPECT_TRUE(m.rings());
   EXPECT_EQ(m.direction(), Direction::kIn);
+  EXPECT_EQ(m.peer_name(), "Ada");
   EXPECT_EQ(m.verification(), "TN-Validation-Passed");
-  ASSERT_GE(a.size(), 4u);
-  int posts = 0;
-  for (const Action& x : a)
-    if (x.kind == A::kPost) {
-      EXPECT_EQ(x.endpoint, posts == 0 ? Endpoint::kInProgress : Endpoint::kRinging);
-      ++posts;
-    }
-  EXPECT_EQ(posts, 2);
-  EXPECT_TRUE(find(a, A::kRinger)->on);
-  EXPECT_EQ(find(a, A::kCreateAnswer)->sdp, "v=0 offer");
-  a = step(Event{.kind = K::kLocalSdp});
-  EXPECT_FALSE(has(a, A::kPost));  // not answered yet
-  a = step(Event{.kind = K::kAnswer});
-  EXPECT_FALSE(find(a, A::kRinger)->on);
-  EXPECT_EQ(find(a, A::kPost)->endpoint, Endpoint::kConnected);
-  EXPECT_TRUE(find(a, A::kPost)->local_sdp);
-  Event ok{.kind = K::kPostOk};
-  ok.endpoint = Endpoint::kConnected;
-  step(ok);
+  EXPECT_FALSE(has(step(Event{.kind = K::kLocalSdp}), A::kSendAnswer));  // not answered yet
+  EXPECT_TRUE(m.exchange().answer_ready());
+  auto a = step(Event{.kind = K::kAnswer});
+  EXPECT_TRUE(has(a, A::kSendAnswer));
+  EXPECT_EQ(m.state(), State::kAnswering);
+  EXPECT_FALSE(m.rings());
+  step(Event{.kind = K::kConfirmed});
   EXPECT_EQ(m.state(), State::kConnected);
 }
 
-TEST_F(CallMachineTest, AnswerBeforeTheLocalAnswerIsReadyPostsWhenItIs) {
-  step(invitation());
-  EXPECT_FALSE(has(step(Event{.kind = K::kAnswer}), A::kPost));
-  EXPECT_EQ(find(step(Event{.kind = K::kLocalSdp}), A::kPost)->endpoint, Endpoint::kConnected);
+TEST_F(CallMachineTest, AnswerBeforeTheLocalAnswerIsReadySendsItWhenItIs) {
+  incoming();
+  EXPECT_FALSE(has(step(Event{.kind = K::kAnswer}), A::kSendAnswer));
+  EXPECT_TRUE(has(step(Event{.kind = K::kLocalSdp}), A::kSendAnswer));
+}
+
+TEST_F(CallMachineTest, AWaitingCallDoesNotRingAndIsAnsweredTheSameWay) {
+  incoming(true);
+  EXPECT_EQ(m.state(), State::kWaiting);
+  EXPECT_STREQ(state_name(m.state()), "waiting");
+  EXPECT_FALSE(m.rings());
+  step(Event{.kind = K::kLocalSdp});
+  EXPECT_TRUE(has(step(Event{.kind = K::kAnswer}), A::kSendAnswer));
 }
 
 TEST_F(CallMachineTest, DeclineEndsWithDeclined) {
-  step(invitation());
+  incoming();
   auto a = step(Event{.kind = K::kDecline});
-  EXPECT_EQ(find(a, A::kEnd)->reason, "Declined");
-  EXPECT_FALSE(find(a, A::kRinger)->on);
+  EXPECT_EQ(find(a, A::kEnd)->end_reason, EndReason::kDeclined);
   EXPECT_EQ(m.state(), State::kEnded);
 }
 
-TEST_F(CallMachineTest, CallerCancelStopsTheRinger) {
-  step(invitation());
-  Event c = status(Status::kSessionCancelled);
-  c.call_id = "in1";
-  auto a = step(c);
-  EXPECT_FALSE(find(a, A::kRinger)->on);
-  EXPECT_EQ(find(a, A::kTone)->tone, handset::Tone::kNone);
+TEST_F(CallMachineTest, CallerCancelStopsRingingWithoutATone) {
+  incoming();
+  step(Event{.kind = K::kRemoteEnded, .call_id = "in1", .cause = EndCause::kCancelled});
+  EXPECT_FALSE(m.rings());
+  EXPECT_EQ(m.tone(), handset::Tone::kNone);
   EXPECT_EQ(m.state(), State::kEnded);
 }
 
-TEST_F(CallMachineTest, FailedConnectedPostEndsTheCall) {
-  step(invitation());
+TEST_F(CallMachineTest, AnAnswerTheLineCouldNotDeliverEndsTheCall) {
+  incoming();
   step(Event{.kind = K::kLocalSdp});
   step(Event{.kind = K::kAnswer});
-  Event f{.kind = K::kPostFailed};
-  f.endpoint = Endpoint::kConnected;
-  auto a = step(f);
+  auto a = step(Event{.kind = K::kSignalFailed, .signal = Signal::kAnswer});
   EXPECT_EQ(m.state(), State::kEnded);
   EXPECT_TRUE(has(a, A::kEnd));
 }
 
-TEST(CallStatus, ParsesTheApiNames) {
-  EXPECT_EQ(parse_status("SessionCancelled"), Status::kSessionCancelled);
-  EXPECT_EQ(parse_status("NotReachable"), Status::kNotReachable);
-  EXPECT_EQ(parse_status("bogus"), Status::kUnknown);
+TEST(OfferAnswer, OneExchangeAtATime) {
+  OfferAnswer oa;
+  EXPECT_TRUE(oa.begin_offer(OfferPurpose::kHold));
+  EXPECT_FALSE(oa.begin_answer(RemotePurpose::kUpdate));  // glare: ours goes first
+  EXPECT_EQ(oa.local_sdp_ready(), OfferAnswer::Made::kOffer);
+  EXPECT_TRUE(oa.awaits_answer());
+  oa.answer_applied();
+  EXPECT_TRUE(oa.stable());
+  EXPECT_TRUE(oa.begin_answer(RemotePurpose::kHold));
+  EXPECT_EQ(oa.local_sdp_ready(), OfferAnswer::Made::kAnswer);
+  EXPECT_TRUE(oa.answer_ready());
+  oa.answer_sent();
+  EXPECT_TRUE(oa.stable());
+  EXPECT_EQ(oa.local_sdp_ready(), OfferAnswer::Made::kNothing);
 }
 
 }  // namespace

@@ -11,23 +11,14 @@ using namespace dialtone::web;
 
 namespace {
 
-struct FakeBackend : WebBackend {
-  line::LineState state = line::LineState::kUnlinked;
-  std::string number, token, code, cancelled;
+struct FakeLink : LinkActions {
+  std::string token, code, cancelled;
   int started = 0, unlinks = 0;
-  std::vector<std::string> errors{"first", "<b>second</b>"};
-  line::LineState line_state() const override { return state; }
-  std::string_view msisdn() const override { return number; }
   void link_started() override { ++started; }
   void link_cancelled(std::string_view why) override { cancelled = why; }
   void link_complete(std::string_view c) override { code = c; }
   std::string_view access_token() const override { return token; }
   void unlink() override { ++unlinks; }
-  std::size_t last_errors(std::span<std::string_view> out) const override {
-    std::size_t n = 0;
-    for (; n < errors.size() && n < out.size(); ++n) out[n] = errors[n];
-    return n;
-  }
 };
 
 struct Response {
@@ -37,14 +28,18 @@ struct Response {
 
 class WebPageTest : public ::testing::Test {
  protected:
-  FakeBackend be;
+  FakeLink be;
+  status::DeviceStatus device;
+  std::size_t yna = device.add_line("yna");
   protocol::Csprng rng;
-  WebPage page{be, rng};
+  WebPage page{device, &be, rng};
   protocol::HttpRequestParser parser;
   std::vector<char> out = std::vector<char>(limits::kWebResponseMax);
   const std::string origin = "http://127.0.0.1:8080";
 
   void SetUp() override {
+    device.add_error("first");
+    device.add_error("<b>second</b>");
     ASSERT_TRUE(rng.init("test"));
     ASSERT_TRUE(page.init({"https://auth.example:8443/", "client 1", "http://127.0.0.1:8080/oauth/callback"}));
     page.set_origin(origin);
@@ -76,8 +71,7 @@ class WebPageTest : public ::testing::Test {
 }  // namespace
 
 TEST_F(WebPageTest, StatusPageShowsLineAndEscapesErrors) {
-  be.state = line::LineState::kRegistered;
-  be.number = "+14255550100";
+  device.set_line(yna, status::LineState::kRegistered, "+14255550100", {});
   Response r = send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("registered"), std::string::npos);
@@ -86,6 +80,30 @@ TEST_F(WebPageTest, StatusPageShowsLineAndEscapesErrors) {
   EXPECT_EQ(r.body.find("<b>second</b>"), std::string::npos);
   EXPECT_NE(r.body.find(std::string(page.csrf_token())), std::string::npos);
   EXPECT_EQ(page.csrf_token().size(), 32u);
+  EXPECT_NE(r.body.find("action=\"/unlink\""), std::string::npos);
+  EXPECT_EQ(r.body.find("action=\"/link\""), std::string::npos) << "a linked line offers no Link";
+}
+
+TEST_F(WebPageTest, AnUnlinkedLineOffersOnlyLinkAndSaysWhy) {
+  Response r = send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(r.body.find("action=\"/link\""), std::string::npos);
+  EXPECT_EQ(r.body.find("action=\"/unlink\""), std::string::npos);
+  EXPECT_EQ(r.body.find("action=\"/e911\""), std::string::npos);
+  EXPECT_NE(r.body.find("no line is linked"), std::string::npos);
+}
+
+TEST(WebPageWithoutYna, ShowsStatusAndOffersNoYnaAction) {
+  status::DeviceStatus device;
+  protocol::Csprng rng;
+  ASSERT_TRUE(rng.init("test"));
+  WebPage page{device, nullptr, rng};
+  ASSERT_TRUE(page.init({}));
+  protocol::HttpRequestParser parser;
+  parser.feed("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::vector<char> out(limits::kWebResponseMax);
+  std::string body(out.data(), page.handle(parser, out));
+  EXPECT_NE(body.find("200 OK"), std::string::npos);
+  EXPECT_EQ(body.find("action=\"/link\""), std::string::npos);
 }
 
 TEST_F(WebPageTest, LinkRedirectsWithFreshState) {

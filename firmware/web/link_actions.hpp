@@ -1,18 +1,15 @@
-// What the local web page needs from the line (firmware/line/yna_line
-// implements it). Kept narrow so the page is testable with a fake.
+// What the local web page asks of a YNA line (yna-wire.md section 3):
+// linking, the E911 hand-off and unlinking. Everything the page shows comes
+// from the device status model instead. Kept narrow so the page is testable
+// with a fake.
 #pragma once
-#include <span>
 #include <string_view>
-
-#include "firmware/line/line.hpp"
 
 namespace dialtone::web {
 
-class WebBackend {
+class LinkActions {
  public:
-  virtual ~WebBackend() = default;
-  virtual line::LineState line_state() const = 0;
-  virtual std::string_view msisdn() const = 0;
+  virtual ~LinkActions() = default;
   // The browser is being sent to linkAccount (line state: linking).
   virtual void link_started() = 0;
   // The callback came back with the right state but no code (e.g. access_denied).
@@ -21,11 +18,8 @@ class WebBackend {
   virtual void link_complete(std::string_view code) = 0;
   // The current access token (for the E911 redirect); empty when not linked.
   virtual std::string_view access_token() const = 0;
+  // Ends every call, then unlinks (the same path as the control socket's unlink).
   virtual void unlink() = 0;
-  // Up to out.size() recent error messages, newest first.
-  virtual std::size_t last_errors(std::span<std::string_view> out) const = 0;
-  // One short line per call ("in +14255550123 connected"); none by default.
-  virtual std::size_t call_lines(std::span<std::string_view>) const { return 0; }
 };
 
 }  // namespace dialtone::web

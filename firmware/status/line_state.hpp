@@ -1,11 +1,11 @@
-// A telephone line as the handset sees it. The YNA line (and later SIP lines)
-// implement this; the phone asks it to place, answer and end calls and hears
-// back through LineObserver. With no line configured or linked, the phone
-// still works as a telephone that explains why it cannot call.
+// A line's state as the device shows it (the `line` event, `status`, the
+// web page), whatever kind of line it is. With no line configured or
+// linked, the phone still works as a telephone that explains why it cannot
+// call.
 #pragma once
 #include <string_view>
 
-namespace dialtone::line {
+namespace dialtone::status {
 
 enum class LineState { kUnlinked, kLinking, kRegistering, kRegistered, kOffline };
 
@@ -33,4 +33,4 @@ inline const char* line_unavailable_reason(LineState s) {
   return "the line is not available";
 }
 
-}  // namespace dialtone::line
+}  // namespace dialtone::status

@@ -1,0 +1,122 @@
+#include "firmware/status/device_status.hpp"
+
+#include <cstdio>
+
+namespace dialtone::status {
+
+std::size_t DeviceStatus::add_line(std::string_view kind) {
+  LineStatus l;
+  l.kind.assign(kind);
+  l.reason.assign(line_unavailable_reason(l.state));
+  lines_.push_back(l);
+  return lines_.size() - 1;
+}
+
+bool DeviceStatus::set_line(std::size_t i, LineState s, std::string_view address, std::string_view reason) {
+  if (i >= lines_.size()) return false;
+  LineStatus& l = lines_[i];
+  if (reason.empty()) reason = line_unavailable_reason(s);
+  if (l.state == s && l.address.view() == address && l.reason.view() == reason) return false;
+  l.state = s;
+  l.address.assign(address);
+  l.reason.assign(reason);
+  return true;
+}
+
+const LineStatus* DeviceStatus::line(std::string_view kind) const {
+  for (const LineStatus& l : lines_)
+    if (l.kind.view() == kind) return &l;
+  return nullptr;
+}
+
+void DeviceStatus::add_error(std::string_view msg) {
+  errors_[errors_next_].assign(msg);
+  errors_next_ = (errors_next_ + 1) % kErrorsKept;
+  if (errors_count_ < kErrorsKept) ++errors_count_;
+}
+
+std::size_t DeviceStatus::errors(std::span<std::string_view> out) const {
+  std::size_t n = 0;
+  for (; n < out.size() && n < errors_count_; ++n)
+    out[n] = errors_[(errors_next_ + kErrorsKept - 1 - n) % kErrorsKept].view();
+  return n;
+}
+
+void DeviceStatus::write_call(JsonWriter& w, const call::CallMachine& c, std::string_view line) {
+  char id[16];
+  std::snprintf(id, sizeof id, "%u", c.id());
+  w.string("id", id)
+      .string("line", line)
+      .string("call_id", c.call_id())
+      .string("direction", c.direction() == call::Direction::kOut ? "out" : "in")
+      .string("peer", c.peer())
+      .string("peer_name", c.peer_name())
+      .string("state", call::state_name(c.state()))
+      .string("reason", c.reason());
+  if (!c.verification().empty()) w.string("verification", c.verification());
+  if (c.emergency()) w.boolean("emergency", true);
+}
+
+namespace {
+
+void write_line(JsonWriter& w, const LineStatus& l) {
+  w.string("line", l.kind.view())
+      .string("state", line_state_name(l.state))
+      .string("msisdn", l.address.view());
+  if (!l.reason.empty()) w.string("reason", l.reason.view());
+}
+
+}  // namespace
+
+void DeviceStatus::write(JsonWriter& w) const {
+  if (!lines_.empty()) {
+    w.begin_object("line");
+    write_line(w, lines_[0]);
+    w.end_object();
+  } else {
+    w.begin_object("line").string("state", "unlinked").string("msisdn", "")
+        .string("reason", "no line is configured").end_object();
+  }
+  w.begin_array("lines");
+  for (const LineStatus& l : lines_) {
+    w.begin_object();
+    write_line(w, l);
+    w.end_object();
+  }
+  w.end_array();
+  w.begin_array("calls");
+  if (calls_) {
+    for (std::size_t i = 0; i < calls_->slots(); ++i) {
+      const call::CallMachine& c = calls_->slot(i);
+      if (!c.active() && !(calls_->foreground() == &c && c.state() == call::State::kEnded)) continue;
+      w.begin_object();
+      write_call(w, c, calls_->line_name(i));
+      w.end_object();
+    }
+  }
+  w.end_array();
+  if (handset_) {
+    w.begin_object("handset")
+        .string("hook", handset_->off_hook() ? "off" : "on")
+        .string("phase", handset::phase_name(handset_->phase()))
+        .string("tone", handset::tone_name(playing_))
+        .string("digits", handset_->digits())
+        .end_object();
+  }
+  std::string_view errs[kErrorsKept];
+  const std::size_t n = errors(errs);
+  w.string("last_error", n ? errs[0] : std::string_view{});
+  w.begin_array("errors");
+  for (std::size_t i = 0; i < n; ++i) w.value_string(errs[i]);
+  w.end_array();
+  w.begin_object("pools");
+  if (calls_) {
+    w.begin_object("call_inputs")
+        .number("capacity", static_cast<std::int64_t>(limits::kCallEventsQueued))
+        .number("high_water", static_cast<std::int64_t>(calls_->queue_high_water()))
+        .end_object();
+  }
+  w.end_object();
+}
+
+}  // namespace dialtone::status
