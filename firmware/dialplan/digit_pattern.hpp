@@ -138,8 +138,8 @@ constexpr PatternFit fit_from(std::string_view pat, std::size_t at, std::string_
 
 }  // namespace pattern_detail
 
-// Whether `pattern` is written in the language above. Plans check theirs at
-// compile time, so fit() may assume it.
+// Whether `pattern` is written in the language above. Built-in plans check
+// theirs at compile time.
 constexpr bool valid_pattern(std::string_view pattern) {
   if (pattern.empty()) return false;
   for (std::size_t at = 0; at < pattern.size();) {
@@ -150,8 +150,9 @@ constexpr bool valid_pattern(std::string_view pattern) {
   return true;
 }
 
-// How `dialled` relates to `pattern` (a valid one).
+// How `dialled` relates to `pattern`; a malformed pattern matches nothing.
 constexpr PatternFit fit(std::string_view pattern, std::string_view dialled) {
+  if (!valid_pattern(pattern)) return {};
   return pattern_detail::fit_from(pattern, 0, dialled, 0);
 }
 

@@ -78,6 +78,13 @@ TEST(DigitPattern, ClassesAndLiterals) {
   EXPECT_EQ(classify("+X{1,15}", "+44"), F::kCompleteOrLonger);
 }
 
+TEST(DigitPattern, AMalformedPatternMatchesNothing) {
+  for (std::string_view pattern : {"a", "1a", "[9-2]", "X{2,1}", "X{"}) {
+    EXPECT_TRUE(fit(pattern, "1").none()) << pattern;
+    EXPECT_TRUE(fit(pattern, "").none()) << pattern;
+  }
+}
+
 // ---- Plans ------------------------------------------------------------------
 
 struct Outcome {
