@@ -42,7 +42,7 @@ void Handset::hook(bool off_hook, TimeMs now) {
   if (off_hook) {
     if (phase_ == Phase::kRinging) {
       enter(Phase::kLineTone, Tone::kNone, -1);
-      actions_.push_back(Action{ActionKind::kAnswer, {}, 0});
+      actions_.push_back(Action{.kind = ActionKind::kAnswer});
       return;
     }
     digits_.clear();
@@ -50,7 +50,7 @@ void Handset::hook(bool off_hook, TimeMs now) {
     return;
   }
   // On-hook stops everything; the line hears about it if it had a call.
-  if (phase_ == Phase::kLineTone && in_call_) actions_.push_back(Action{ActionKind::kHangUp, {}, 0});
+  if (phase_ == Phase::kLineTone && in_call_) actions_.push_back(Action{.kind = ActionKind::kHangUp});
   digits_.clear();
   enter(Phase::kOnHook, Tone::kNone, -1);
 }
@@ -63,21 +63,22 @@ void Handset::key(hal::Key key, TimeMs now) {
     case Phase::kCollecting:
       if (key == hal::Key::kFlash || key == hal::Key::kHold) return;
       if (key == hal::Key::kHash && !digits_.empty()) {
-        complete_number();
+        offer_number(true, now);
         return;
       }
       if (key == hal::Key::kHash) return;  // '#' alone dials nothing
       if (!digits_.push_back(c)) {
-        complete_number();  // longer than any number: dial what we have
+        offer_number(true, now);  // longer than any number: dial what we have
         return;
       }
       enter(Phase::kCollecting, Tone::kNone, now + timings_.interdigit_ms);
+      offer_number(false, now);  // a whole number by the plan goes without waiting
       return;
     case Phase::kLineTone:
       if (!in_call_) return;
-      if (key == hal::Key::kFlash) actions_.push_back(Action{ActionKind::kFlash, {}, 0});
-      else if (key == hal::Key::kHold) actions_.push_back(Action{ActionKind::kHold, {}, 0});
-      else actions_.push_back(Action{ActionKind::kSendDigit, {}, c});
+      if (key == hal::Key::kFlash) actions_.push_back(Action{.kind = ActionKind::kFlash});
+      else if (key == hal::Key::kHold) actions_.push_back(Action{.kind = ActionKind::kHold});
+      else actions_.push_back(Action{.kind = ActionKind::kSendDigit, .digit = c});
       return;
     case Phase::kOnHook:
     case Phase::kPermanentSignal:
@@ -87,9 +88,25 @@ void Handset::key(hal::Key key, TimeMs now) {
   }
 }
 
-void Handset::complete_number() {
-  Action a{ActionKind::kPlaceCall, {}, 0};
-  a.number.assign(digits_.view());
+// Hands the number to the line once it is complete: always when `terminated`
+// ('#', the inter-digit timeout, no room for another digit), and before that
+// when the dial plan says the digits so far are a whole number.
+void Handset::offer_number(bool terminated, TimeMs now) {
+  Action a{.kind = ActionKind::kPlaceCall};
+  if (plan_ == nullptr) {
+    if (!terminated) return;
+    a.number.assign(digits_.view());
+  } else {
+    const dialplan::DialDecision d = dialplan::match(*plan_, digits_.view(), terminated, a.number);
+    if (d.kind == dialplan::DialKind::kNeedMore) return;
+    if (d.kind == dialplan::DialKind::kInvalid) {
+      // Nothing a line could call: reorder, then the off-hook warning.
+      enter(Phase::kPermanentSignal, Tone::kReorder, now + timings_.reorder_ms);
+      return;
+    }
+    a.emergency = d.emergency;
+    a.rule = d.rule;
+  }
   actions_.push_back(a);
   enter(Phase::kLineTone, Tone::kNone, -1);
 }
@@ -111,7 +128,7 @@ void Handset::tick(TimeMs now) {
       enter(Phase::kPermanentSignal, Tone::kReorder, now + timings_.reorder_ms);
       return;
     case Phase::kCollecting:
-      complete_number();
+      offer_number(true, now);
       return;
     case Phase::kPermanentSignal:
       enter(Phase::kOffHookWarning, Tone::kOffHookWarning, -1);

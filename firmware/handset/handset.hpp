@@ -3,7 +3,8 @@
 // requests for the line (place a call, answer, hang up, send a digit) come
 // out. No I/O and no clock: `now` is an argument and deadline() says when the
 // machine next wants to be woken, so tests walk through minutes of timeouts
-// in microseconds.
+// in microseconds. A dial plan, when given, decides when the dialled digits
+// are a whole number and what number the line is asked to call.
 #pragma once
 #include <cstdint>
 #include <string_view>
@@ -11,6 +12,7 @@
 #include "firmware/core/clock.hpp"
 #include "firmware/core/fixed_vector.hpp"
 #include "firmware/core/limits.hpp"
+#include "firmware/dialplan/dial_plan.hpp"
 #include "hal/input.hpp"
 #include "hal/tone_plan.hpp"
 
@@ -43,7 +45,7 @@ enum class Phase : std::uint8_t {
 const char* phase_name(Phase p);
 
 enum class ActionKind : std::uint8_t {
-  kPlaceCall,   // number: the digits dialled
+  kPlaceCall,   // number, emergency, rule
   kAnswer,      // off-hook while ringing
   kHangUp,      // on-hook while the line had a call
   kSendDigit,   // a key pressed during a call (in-call DTMF)
@@ -53,13 +55,27 @@ enum class ActionKind : std::uint8_t {
 
 struct Action {
   ActionKind kind;
-  FixedString<limits::kDialDigitsMax> number;  // kPlaceCall
-  char digit = 0;                               // kSendDigit
+  // kPlaceCall: the number to call, as the dial plan writes it (E.164 with a
+  // leading '+', or as dialled for emergency, service and unknown numbers);
+  // without a plan, the digits dialled.
+  dialplan::Number number{};
+  char digit = 0;            // kSendDigit
+  bool emergency = false;    // kPlaceCall: the plan calls it an emergency number
+  std::string_view rule{};   // kPlaceCall: the plan's rule ("emergency", "did_us",
+                             // "unknown", ...); empty without a plan. Points into the plan.
 };
 
 class Handset {
  public:
-  explicit Handset(const hal::HandsetTiming& t = hal::HandsetTiming{}) : timings_(t) {}
+  // `plan` (may be null, then every number goes as dialled on '#' or the
+  // inter-digit timeout) must outlive the handset or be replaced first.
+  explicit Handset(const hal::HandsetTiming& t = hal::HandsetTiming{}, const dialplan::DialPlan* plan = nullptr)
+      : timings_(t), plan_(plan) {}
+
+  // E.g. the built-in plan of the board's country, later one fetched from
+  // Kazoo. Applies from the next key.
+  void set_dial_plan(const dialplan::DialPlan* plan) { plan_ = plan; }
+  const dialplan::DialPlan* dial_plan() const { return plan_; }
 
   void hook(bool off_hook, TimeMs now);
   void key(hal::Key key, TimeMs now);
@@ -77,7 +93,7 @@ class Handset {
   Phase phase() const { return phase_; }
   Tone tone() const { return tone_; }
   bool off_hook() const { return off_hook_; }
-  std::string_view digits() const { return digits_.view(); }
+  std::string_view digits() const { return digits_.view(); }  // as the person dialled them
   TimeMs deadline() const { return deadline_; }  // -1: none
 
   // Requests for the line produced by the last inputs; the caller drains them.
@@ -85,9 +101,10 @@ class Handset {
 
  private:
   void enter(Phase p, Tone t, TimeMs deadline);
-  void complete_number();
+  void offer_number(bool terminated, TimeMs now);
 
   hal::HandsetTiming timings_;
+  const dialplan::DialPlan* plan_;
   Phase phase_ = Phase::kOnHook;
   Tone tone_ = Tone::kNone;
   bool off_hook_ = false;
