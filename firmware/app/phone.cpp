@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "firmware/core/log.hpp"
+#include "firmware/dialplan/country_plans.hpp"
 
 namespace dialtone::app {
 
@@ -15,6 +16,11 @@ Phone::Phone(EventLoop& loop, PhoneHardware hw, call::CallLayer& calls, status::
       events_(events),
       handset_(hw.tones.timing),
       tones_(hw.tones, hw.audio.sample_rate()) {
+  // The tone plan names the country, and with it the numbering the person dials.
+  handset_.set_dial_plan(dialplan::find_dial_plan(hw.tones.country));
+  if (!handset_.dial_plan())
+    DT_LOGW("phone", "no dial plan for country \"%.*s\": numbers go as dialled on # or the timeout",
+            static_cast<int>(hw.tones.country.size()), hw.tones.country.data());
   status_.set_handset(&handset_);
 }
 
@@ -81,7 +87,7 @@ void Phone::run_handset_actions() {
   for (const handset::Action& a : actions) {
     switch (a.kind) {
       case handset::ActionKind::kPlaceCall:
-        place(a.number.view(), false);
+        place(a.number.view(), a.emergency);
         break;
       case handset::ActionKind::kAnswer:
         calls_.answer();

@@ -121,6 +121,7 @@ class Call:
                 "history": self.history, "requests": self.requests,
                 "notifications": self.notifications,
                 "verificationStatus": self.verification_status,
+                "start_request": self.start_request,
                 "media_state": self.farend.pc.connectionState if self.farend else None}
 
 
