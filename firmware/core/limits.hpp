@@ -110,8 +110,18 @@ inline constexpr std::int64_t kControlFirstRequestMs = 5000;
 // silence after a reply is an abandoned connection, not a slow typist.
 inline constexpr std::int64_t kControlIdleMs = 60000;
 
-// Web page
+// Web page: one request per connection (Connection: close), so a slot is
+// either waiting for its request or sending its answer.
 inline constexpr std::size_t kWebClientsMax = 4;
+// When every slot is taken, a connection that has not completed its request
+// this long after connecting gives its slot to a new one. Browsers send the
+// request at once, except for speculative pre-connections, which may sit
+// unused for as long as they like; 3 s also ends a client dribbling a request
+// byte by byte.
+inline constexpr std::int64_t kWebRequestGraceMs = 3000;
+// Every connection is closed this long after it was accepted, needed or not:
+// this is what closes half-open TCP connections (a peer that vanished).
+inline constexpr std::int64_t kWebConnectionMaxMs = 10000;
 
 // Config
 inline constexpr std::size_t kConfigFileMax = 64 * 1024;
