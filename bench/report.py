@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Prints bench/run.sh's table from the JSON the benchmarks wrote, with the
-issue's targets: CPU and peak RSS at most half of baresip's, set-up no
+project's targets: CPU and peak RSS at most half of baresip's, set-up no
 slower; per call 1.5 % of a core and 4.5 MB; 0 heap calls/s from our code."""
 import argparse
 import json

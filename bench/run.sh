@@ -20,7 +20,7 @@ calls=${BENCH_CALLS:-10}
 
 # Packages and build: setup.sh installs Dialtone's packages and builds the
 # tree configured here (benchmarks on, unit tests off: fewer targets).
-cmake -S "$here" -B "$build" -DDIALTONE_BENCH=ON -DDIALTONE_TESTS=OFF >/dev/null
+cmake -S "$here" -B "$build" -DDIALTONE_BENCH=ON -DDIALTONE_TESTS=OFF -DDIALTONE_WERROR=ON >/dev/null
 "$here/scripts/setup.sh" --build-dir "$build" >&2
 if ! command -v baresip >/dev/null; then
   echo "bench: installing baresip" >&2

@@ -38,6 +38,6 @@ fi
 jobs=${DIALTONE_JOBS:-2}
 cmake -S "$here" -B "$build_dir" \
   -DCMAKE_TOOLCHAIN_FILE="$here/toolchain/$triplet.cmake" \
-  -DCMAKE_INSTALL_PREFIX="$prefix" -DDIALTONE_BOARD="$board" >/dev/null
+  -DCMAKE_INSTALL_PREFIX="$prefix" -DDIALTONE_BOARD="$board" -DDIALTONE_WERROR=ON >/dev/null
 cmake --build "$build_dir" -j"$jobs"
 echo "cross-build: $arch build for board $board in $build_dir"

@@ -12,6 +12,20 @@
 #include "firmware/core/log.hpp"
 
 namespace dialtone::control {
+namespace {
+
+// Every reply is built here and copied into its client's queue at once; one
+// buffer serves every connection because everything runs on the loop's
+// thread, and 16 KiB stays off the stack.
+char reply_scratch[limits::kControlReplyMax];
+
+bool blank(std::string_view line) {
+  for (char ch : line)
+    if (ch != ' ' && ch != '\t' && ch != '\r') return false;
+  return true;
+}
+
+}  // namespace
 
 ControlServer::~ControlServer() { stop(); }
 
@@ -63,9 +77,21 @@ void ControlServer::on_accept() {
   for (;;) {
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
-    Client* slot = nullptr;
-    for (Client& c : clients_)
-      if (c.fd < 0) { slot = &c; break; }
+    Client* slot = free_slot();
+    if (!slot) {
+      // Full: take over an idle connection, a subscriber only as the last
+      // resort. A UNIX socket has no half-open peers (a client that dies is
+      // closed by its kernel, and we read EOF), so checking here, when the
+      // room is needed, is enough: no per-slot timer, no sweep.
+      slot = idle_slot(false);
+      if (!slot) slot = idle_slot(true);
+      if (slot) {
+        const char* kind = slot->subscribed ? "a subscribed" : slot->requested ? "an idle" : "a silent";
+        DT_LOGW("control", "all %zu slots in use: closing %s connection (quiet for %lld ms) to make room",
+                limits::kControlClientsMax, kind, static_cast<long long>(loop_.now() - slot->last_active));
+        drop(*slot, nullptr);
+      }
+    }
     if (!slot) {
       static const char kBusy[] =
           "{\"ok\":false,\"error\":{\"code\":\"busy\",\"message\":\"too many control connections\"}}\n";
@@ -77,6 +103,8 @@ void ControlServer::on_accept() {
     slot->fd = fd;
     slot->subscribed = false;
     slot->discarding = false;
+    slot->requested = false;
+    slot->last_active = loop_.now();
     slot->in_len = 0;
     slot->out.clear();
     Client* c = slot;
@@ -85,6 +113,26 @@ void ControlServer::on_accept() {
       slot->fd = -1;
     }
   }
+}
+
+ControlServer::Client* ControlServer::free_slot() {
+  for (Client& c : clients_)
+    if (c.fd < 0) return &c;
+  return nullptr;
+}
+
+// Of the connections that are (or are not) subscribed, the one silent for
+// longest past its limit (IdlePolicy), or none.
+ControlServer::Client* ControlServer::idle_slot(bool subscribed) {
+  const TimeMs now = loop_.now();
+  Client* oldest = nullptr;
+  for (Client& c : clients_) {
+    if (c.fd < 0 || c.subscribed != subscribed) continue;
+    const TimeMs limit = c.requested ? idle_.idle_ms : idle_.first_request_ms;
+    if (now - c.last_active < limit) continue;
+    if (!oldest || c.last_active < oldest->last_active) oldest = &c;
+  }
+  return oldest;
 }
 
 void ControlServer::drop(Client& c, const char* why) {
@@ -109,12 +157,14 @@ void ControlServer::on_client(Client& c, short revents) {
   for (ssize_t i = 0; i < n && c.fd >= 0; ++i) {
     char ch = buf[i];
     if (ch == '\n') {
+      c.requested = true;
+      c.last_active = loop_.now();
       if (c.discarding) {
         c.discarding = false;
       } else {
         std::string_view line(c.in, c.in_len);
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (!line.empty()) handle_line(c, line);
+        handle_line(c, line);
       }
       c.in_len = 0;
       continue;
@@ -132,9 +182,13 @@ void ControlServer::on_client(Client& c, short revents) {
 }
 
 void ControlServer::handle_line(Client& c, std::string_view line) {
-  char out[limits::kControlOutMax / 2];
+  // JsonWriter keeps a NUL after the text, so the longest reply it builds
+  // here is one byte short of the limit: room for queue()'s newline.
+  std::span<char> out(reply_scratch);
   Reply reply(out);
-  {
+  if (blank(line)) {
+    reply.error("malformed", "empty request: send one JSON object per line");
+  } else {
     JsonDocument doc(line);
     const cJSON* root = doc.root();
     if (!doc.ok() || !cJSON_IsObject(root)) {

@@ -1,11 +1,14 @@
 // The control socket of spec/device-control.md: a UNIX stream socket where
-// each request and reply is one line of JSON (at most 4 KiB). Subscribed
-// connections also receive events. A malformed, over-long or unknown request
-// gets an error reply and the connection stays usable.
+// each request is one line of JSON (at most 4 KiB) and each reply one line
+// (at most 16 KiB). Subscribed connections also receive events. A malformed
+// (an empty one included), over-long or unknown request gets an error reply
+// and the connection stays usable.
 //
 // Fixed memory: kControlClientsMax connections, each with a line buffer and
 // a bounded output queue. A client that stops reading until its queue is
 // full is disconnected (logged) rather than allowed to stall the phone.
+// When every slot is taken, a new connection takes the slot of an idle one
+// (see IdlePolicy), so abandoned connections cannot lock the owner out.
 #pragma once
 #include <cjson/cJSON.h>
 
@@ -48,9 +51,18 @@ class CommandHandler {
   virtual void on_command(std::string_view cmd, const cJSON* request, Reply& reply) = 0;
 };
 
+// When a connection counts as idle, by the loop's clock. Subscribed
+// connections are long-lived listeners: one is given up only when no
+// unsubscribed connection is idle, and only after `idle_ms` of silence.
+struct IdlePolicy {
+  TimeMs first_request_ms = limits::kControlFirstRequestMs;  // connected, no complete request yet
+  TimeMs idle_ms = limits::kControlIdleMs;                   // since the last complete request
+};
+
 class ControlServer {
  public:
-  ControlServer(EventLoop& loop, CommandHandler& handler) : loop_(loop), handler_(handler) {}
+  ControlServer(EventLoop& loop, CommandHandler& handler, IdlePolicy idle = {})
+      : loop_(loop), handler_(handler), idle_(idle) {}
   ~ControlServer();
 
   // Binds <path> (replacing a stale socket), mode 0660.
@@ -66,12 +78,16 @@ class ControlServer {
     int fd = -1;
     bool subscribed = false;
     bool discarding = false;  // skipping the rest of an over-long line
+    bool requested = false;   // has sent at least one complete line
+    TimeMs last_active = 0;   // connected, or last complete line
     std::size_t in_len = 0;
     char in[limits::kControlLineMax];
     ByteRing<limits::kControlOutMax> out;
   };
 
   void on_accept();
+  Client* free_slot();
+  Client* idle_slot(bool subscribed);
   void on_client(Client& c, short revents);
   void handle_line(Client& c, std::string_view line);
   void queue(Client& c, std::string_view line);
@@ -80,6 +96,7 @@ class ControlServer {
 
   EventLoop& loop_;
   CommandHandler& handler_;
+  IdlePolicy idle_;
   int listen_fd_ = -1;
   FixedString<limits::kPathMax> path_;
   Client clients_[limits::kControlClientsMax];

@@ -101,13 +101,34 @@ inline constexpr std::size_t kWebResponseMax = 16 * 1024;    // one page, header
 inline constexpr std::size_t kDialDigitsMax = 32;
 inline constexpr std::size_t kKeypadLinesMax = 16;  // direct GPIO lines, one per key
 
-// Control socket
+// Control socket (device-control.md: a request at most 4 KiB, a reply at most
+// 16 KiB, newline included).
 inline constexpr std::size_t kControlClientsMax = 8;
 inline constexpr std::size_t kControlLineMax = 4096;
-inline constexpr std::size_t kControlOutMax = 16 * 1024;  // queued events per client
+inline constexpr std::size_t kControlReplyMax = 16 * 1024;
+inline constexpr std::size_t kControlEventBacklog = 16 * 1024;  // events a slow subscriber may fall behind by
+inline constexpr std::size_t kControlOutMax = kControlReplyMax + kControlEventBacklog;  // queued per client
+// When every slot is taken, a new connection takes over an idle one, so
+// forgotten connections cannot lock the owner out. dialtonectl and scripts
+// write their request as soon as they connect, so 5 s without a complete
+// line is a connection opened and abandoned (or a client dribbling bytes).
+inline constexpr std::int64_t kControlFirstRequestMs = 5000;
+// A person typing requests by hand (socat) pauses between them; a minute of
+// silence after a reply is an abandoned connection, not a slow typist.
+inline constexpr std::int64_t kControlIdleMs = 60000;
 
-// Web page
+// Web page: one request per connection (Connection: close), so a slot is
+// either waiting for its request or sending its answer.
 inline constexpr std::size_t kWebClientsMax = 4;
+// When every slot is taken, a connection that has not completed its request
+// this long after connecting gives its slot to a new one. Browsers send the
+// request at once, except for speculative pre-connections, which may sit
+// unused for as long as they like; 3 s also ends a client dribbling a request
+// byte by byte.
+inline constexpr std::int64_t kWebRequestGraceMs = 3000;
+// Every connection is closed this long after it was accepted, needed or not:
+// this is what closes half-open TCP connections (a peer that vanished).
+inline constexpr std::int64_t kWebConnectionMaxMs = 10000;
 
 // Config
 inline constexpr std::size_t kConfigFileMax = 64 * 1024;

@@ -1,6 +1,6 @@
 # The local web page (firmware/web): page logic + its plain-HTTP server.
-# include()d from firmware/CMakeLists.txt (or by the YNA unit tests when the
-# firmware file does not include it yet); the guard makes that harmless.
+# include()d through firmware/line/yna_line.cmake, by the firmware and by the
+# YNA unit tests; the guard makes a second include harmless.
 include_guard(GLOBAL)
 add_library(dialtone_web STATIC
   ${PROJECT_SOURCE_DIR}/firmware/web/web_page.cpp

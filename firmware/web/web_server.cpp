@@ -14,8 +14,8 @@
 
 namespace dialtone::web {
 
-WebServer::WebServer(EventLoop& loop, const status::DeviceStatus& status, LinkActions* yna)
-    : loop_(loop), page_(status, yna, rng_) {}
+WebServer::WebServer(EventLoop& loop, const status::DeviceStatus& status, LinkActions* yna, WebTimeouts timeouts)
+    : loop_(loop), timeouts_(timeouts), page_(status, yna, rng_) {}
 
 WebServer::~WebServer() { stop(); }
 
@@ -69,24 +69,20 @@ void WebServer::on_accept() {
   for (;;) {
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
-    Client* slot = nullptr;
-    for (Client& c : clients_)
-      if (c.fd < 0) {
-        slot = &c;
-        break;
-      }
+    Client* slot = free_slot();
+    if (!slot && (slot = reclaimable_slot())) {
+      DT_LOGW("web", "every connection slot is busy; closing one without a request after %lld ms to make room",
+              static_cast<long long>(loop_.now() - slot->accepted_at));
+      drop(*slot);
+    }
     if (!slot) {
-      // Every slot busy: refuse this one rather than queue without bound.
-      static constexpr char kBusy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-      ssize_t n = ::send(fd, kBusy, sizeof kBusy - 1, MSG_NOSIGNAL);
-      (void)n;
-      ::close(fd);
-      DT_LOGW("web", "every connection slot is busy; refused one");
+      refuse(fd);
       continue;
     }
     Client& c = *slot;
     c.fd = fd;
     c.gen = ++gen_;
+    c.accepted_at = loop_.now();
     c.out_len = c.out_sent = 0;
     c.parser.reset();
     std::size_t i = index(c);
@@ -96,7 +92,7 @@ void WebServer::on_accept() {
       c.fd = -1;
       continue;
     }
-    c.idle = loop_.add_timer(kIdleMs, [this, i, gen] {
+    c.idle = loop_.add_timer(timeouts_.connection_max_ms, [this, i, gen] {
       Client& t = clients_[i];
       if (t.fd >= 0 && t.gen == gen) {
         t.idle = {};
@@ -104,6 +100,41 @@ void WebServer::on_accept() {
       }
     });
   }
+}
+
+WebServer::Client* WebServer::free_slot() {
+  for (Client& c : clients_)
+    if (c.fd < 0) return &c;
+  return nullptr;
+}
+
+// The oldest connection that has had its grace time: still without a complete
+// request (silent, or dribbling one), or with an answer its client does not
+// read. None when every connection is younger.
+WebServer::Client* WebServer::reclaimable_slot() {
+  const TimeMs now = loop_.now();
+  Client* oldest = nullptr;
+  for (Client& c : clients_) {
+    if (c.fd < 0 || now - c.accepted_at < timeouts_.request_grace_ms) continue;
+    if (!oldest || c.accepted_at < oldest->accepted_at) oldest = &c;
+  }
+  return oldest;
+}
+
+// No slot can be freed: answer 503 at once rather than queue without bound.
+// The request is read away first where it has arrived, so close() sends a
+// FIN after the answer, not a reset that could destroy it.
+void WebServer::refuse(int fd) {
+  static constexpr char kBusy[] =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+  std::uint8_t discard[1024];
+  for (int i = 0; i < 8 && ::recv(fd, discard, sizeof discard, 0) > 0; ++i) {
+  }
+  ssize_t n = ::send(fd, kBusy, sizeof kBusy - 1, MSG_NOSIGNAL);
+  (void)n;
+  ::shutdown(fd, SHUT_WR);
+  ::close(fd);
+  DT_LOGW("web", "every connection slot is busy with a recent connection; refused one");
 }
 
 void WebServer::on_client(Client& c, short revents) {

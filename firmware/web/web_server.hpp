@@ -1,7 +1,13 @@
 // The local web page's socket side: plain HTTP/1.1 on web.listen (loopback
 // by default), limits::kWebClientsMax fixed connection slots, one request per
 // connection (Connection: close), parsed by the protocol HTTP request parser
-// and answered by WebPage. A slot that stays silent for kIdleMs is closed.
+// and answered by WebPage.
+//
+// Idle connections cannot keep the page from its owner: when every slot is
+// taken, a new connection takes the slot of the oldest one that has had
+// `request_grace_ms` to send its request; when none has, it is answered 503
+// at once and closed. Every connection is closed `connection_max_ms` after it
+// was accepted whatever happens, which is what ends half-open ones.
 #pragma once
 #include <cstdint>
 #include <string_view>
@@ -14,11 +20,14 @@
 
 namespace dialtone::web {
 
+struct WebTimeouts {
+  TimeMs request_grace_ms = limits::kWebRequestGraceMs;
+  TimeMs connection_max_ms = limits::kWebConnectionMaxMs;
+};
+
 class WebServer {
  public:
-  static constexpr TimeMs kIdleMs = 10000;
-
-  WebServer(EventLoop& loop, const status::DeviceStatus& status, LinkActions* yna);
+  WebServer(EventLoop& loop, const status::DeviceStatus& status, LinkActions* yna, WebTimeouts timeouts = {});
   ~WebServer();
   WebServer(const WebServer&) = delete;
   WebServer& operator=(const WebServer&) = delete;
@@ -33,6 +42,7 @@ class WebServer {
   struct Client {
     int fd = -1;
     std::uint32_t gen = 0;
+    TimeMs accepted_at = 0;
     std::size_t out_len = 0;
     std::size_t out_sent = 0;
     TimerId idle;
@@ -40,6 +50,9 @@ class WebServer {
     char out[limits::kWebResponseMax];
   };
   void on_accept();
+  Client* free_slot();
+  Client* reclaimable_slot();
+  void refuse(int fd);
   void on_client(Client& c, short revents);
   void respond(Client& c, std::size_t len);
   void flush(Client& c);
@@ -47,6 +60,7 @@ class WebServer {
   std::size_t index(const Client& c) const { return static_cast<std::size_t>(&c - clients_); }
 
   EventLoop& loop_;
+  WebTimeouts timeouts_;
   protocol::Csprng rng_;
   WebPage page_;
   int listen_fd_ = -1;

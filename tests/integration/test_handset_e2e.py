@@ -1,4 +1,4 @@
-"""Issue 2 end to end: the real dialtoned on the simulated board, driven
+"""The handset end to end: the real dialtoned on the simulated board, driven
 through the control socket, heard through its playback WAV.
 
 Lift the hook -> 350 Hz and 440 Hz (precise dial tone) in the earpiece.

@@ -1,12 +1,13 @@
-// Issue 4: two AudioSessions on 127.0.0.1 (private netns, CTest) talking
-// only through an impairment relay that drops 5 % of RTP and delays every
-// RTP/RTCP packet by a random 0..30 ms (so packets reorder). Each side's
-// remote candidates are rewritten to the relay's port, so ICE checks, DTLS
-// and media all go through it; only media is impaired. Checked, after DTLS
-// and a short settling time: the tone each side hears stays continuous
-// (no run of silent or toneless 20 ms earpiece frames longer than 60 ms;
-// concealed frames that still carry the tone count as sound), and stats()
-// reports the loss the relay caused and a non-zero jitter.
+// Audio under loss and jitter: two AudioSessions on 127.0.0.1 (private
+// netns, CTest) talking only through an impairment relay that drops 5 % of
+// RTP and delays every RTP/RTCP packet by a random 0..30 ms (so packets
+// reorder). Each side's remote candidates are rewritten to the relay's
+// port, so ICE checks, DTLS and media all go through it; only media is
+// impaired. Checked, after DTLS and a short settling time: the tone each
+// side hears stays continuous (no run of silent or toneless 20 ms earpiece
+// frames longer than 60 ms; concealed frames that still carry the tone
+// count as sound), and stats() reports the loss the relay caused and a
+// non-zero jitter.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -31,7 +32,7 @@ constexpr TimeMs kMaxDelayMs = 30;
 constexpr std::uint32_t kSeed = 20240604;
 constexpr TimeMs kSettleMs = 1000;   // jitter buffer finds its delay
 constexpr TimeMs kWindowMs = 5000;   // what is measured
-constexpr TimeMs kMaxGapMs = 60;     // the issue's criterion
+constexpr TimeMs kMaxGapMs = 60;     // longest toneless run allowed: three 20 ms frames
 
 // Every "a=candidate:" line's address and port become 127.0.0.1:`port`
 // (fields 5 and 6: foundation component transport priority address port).
