@@ -2,7 +2,8 @@
 # Test PKI for the network tests: two CAs and five server certificates.
 #   ca.crt        the CA the device trusts
 #   other-ca.crt  a CA it does not trust
-#   server.*      for 127.0.0.1, ::1 (iPAddress SANs) and localhost, issued by ca
+#   server.*      for 127.0.0.1, ::1 (iPAddress SANs), localhost and
+#                 dialtone.test (a name the DNS tests resolve), issued by ca
 #   rogue.*       for 127.0.0.1, issued by other-ca (wrong CA)
 #   wrong.*       for wrong.example, issued by ca (wrong host)
 #   dnsip.*       spells 127.0.0.1 as a DNS name and CN only, no iPAddress SAN
@@ -24,7 +25,7 @@ leaf() {  # name cn san issuer
 }
 ca "Dialtone Test CA" ca
 ca "Someone Else CA" other-ca
-leaf server 127.0.0.1 "DNS:localhost,IP:127.0.0.1,IP:::1" ca
+leaf server 127.0.0.1 "DNS:localhost,DNS:dialtone.test,IP:127.0.0.1,IP:::1" ca
 leaf rogue 127.0.0.1 "DNS:localhost,IP:127.0.0.1" other-ca
 leaf wrong wrong.example "DNS:wrong.example" ca
 leaf dnsip 127.0.0.1 "DNS:127.0.0.1" ca
