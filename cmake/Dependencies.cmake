@@ -12,6 +12,8 @@ pkg_check_modules(CJSON REQUIRED IMPORTED_TARGET libcjson)
 pkg_check_modules(ALSA REQUIRED IMPORTED_TARGET alsa)
 pkg_check_modules(GPIOD REQUIRED IMPORTED_TARGET libgpiod)
 pkg_check_modules(SPEEXDSP REQUIRED IMPORTED_TARGET speexdsp)
+# Host name lookups that do not block the event loop (protocol/dns/).
+pkg_check_modules(CARES REQUIRED IMPORTED_TARGET libcares)
 
 function(dialtone_find_plain name header)
   find_path(${name}_INCLUDE_DIR ${header} REQUIRED)

@@ -17,7 +17,7 @@ done
 packages=(
   build-essential cmake pkg-config git
   libmbedtls-dev libsrtp2-dev libnice-dev libglib2.0-dev libopus-dev libcjson-dev
-  libasound2-dev libgpiod-dev libspeexdsp-dev libhttp-parser-dev libwslay-dev
+  libasound2-dev libgpiod-dev libspeexdsp-dev libhttp-parser-dev libwslay-dev libc-ares-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-aiohttp python3-aiortc python3-jwt python3-cryptography python3-numpy
   coturn openssl iproute2 util-linux

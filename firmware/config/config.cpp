@@ -1,5 +1,7 @@
 #include "firmware/config/config.hpp"
 
+#include <arpa/inet.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -109,6 +111,52 @@ bool parse_listen(std::string_view s, WebConfig& out) {
   return out.host.assign(s.substr(0, colon));
 }
 
+// "192.0.2.53", "192.0.2.53:5353", "2001:db8::53" or "[2001:db8::53]:5353".
+bool dns_server_ok(std::string_view s) {
+  std::string_view host = s, port;
+  if (!s.empty() && s.front() == '[') {
+    auto close = s.find(']');
+    if (close == std::string_view::npos) return false;
+    host = s.substr(1, close - 1);
+    std::string_view rest = s.substr(close + 1);
+    if (rest.empty() || rest.front() != ':') return false;
+    port = rest.substr(1);
+    if (port.empty()) return false;
+  } else if (s.find(':') == s.rfind(':') && s.find(':') != std::string_view::npos) {
+    host = s.substr(0, s.find(':'));  // exactly one colon: IPv4 with a port
+    port = s.substr(s.find(':') + 1);
+    if (port.empty()) return false;
+  }
+  unsigned v = 0;
+  for (char ch : port) {
+    if (ch < '0' || ch > '9' || port.size() > 5) return false;
+    v = v * 10 + static_cast<unsigned>(ch - '0');
+  }
+  if (!port.empty() && (v == 0 || v > 65535)) return false;
+  char text[64];
+  if (host.empty() || host.size() >= sizeof text) return false;
+  std::memcpy(text, host.data(), host.size());
+  text[host.size()] = '\0';
+  unsigned char addr[16];
+  return inet_pton(AF_INET, text, addr) == 1 || inet_pton(AF_INET6, text, addr) == 1;
+}
+
+void parse_dns_servers(Checker& c, const cJSON* y, YnaConfig& out) {
+  const cJSON* list = c.array(y, "dns_servers", "yna.dns_servers");
+  if (!list) return;
+  const cJSON* item = nullptr;
+  cJSON_ArrayForEach(item, list) {
+    if (!cJSON_IsString(item) || !dns_server_ok(item->valuestring)) {
+      c.fail("yna.dns_servers", "entries must be IP addresses, with an optional port (\"ip:port\", \"[ipv6]:port\")");
+      return;
+    }
+    if ((!out.dns_servers.empty() && !out.dns_servers.append(",")) || !out.dns_servers.append(item->valuestring)) {
+      c.fail("yna.dns_servers", "too many or too long entries");
+      return;
+    }
+  }
+}
+
 void parse_yna(Checker& c, const cJSON* y, YnaConfig& out) {
   out.present = true;
   c.url(y, "auth_url", "yna.auth_url", out.auth_url, true, "https", "");
@@ -121,6 +169,7 @@ void parse_yna(Checker& c, const cJSON* y, YnaConfig& out) {
   c.string(y, "ca_file", "yna.ca_file", out.ca_file, false);
   c.integer(y, "ping_interval_s", "yna.ping_interval_s", out.ping_interval_s, 1, 3600);
   c.integer(y, "pong_timeout_s", "yna.pong_timeout_s", out.pong_timeout_s, 1, 600);
+  parse_dns_servers(c, y, out);
 }
 
 void parse_ice(Checker& c, const cJSON* ice, IceConfig& out) {

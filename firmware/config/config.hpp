@@ -21,6 +21,10 @@ struct YnaConfig {
   FixedString<256> client_secret;
   Path pop_key_file;
   Path ca_file;  // empty: the system bundle
+  // DNS servers for the network's host names, as "ip[:port],..." (c-ares'
+  // list form); empty: the system's (/etc/resolv.conf). From the optional
+  // array yna.dns_servers, e.g. ["127.0.0.1:5353"] for a test resolver.
+  FixedString<160> dns_servers;
   int ping_interval_s = 30;
   int pong_timeout_s = 10;
 };

@@ -85,6 +85,7 @@ bool YnaLine::start() {
     add_error("TLS set-up failed");
     ok = false;
   }
+  pool_.set_dns_servers(cfg_.dns_servers.view());  // empty: the system's resolvers
   if (ok && !pop_.load_key_file(cfg_.pop_key_file.c_str())) {
     add_error("yna.pop_key_file could not be loaded");
     ok = false;

@@ -157,7 +157,8 @@ void HttpClient::on_stream(Slot& s, StreamEvent ev, StreamError err) {
       } else if (s.reused && !s.got_bytes) {
         start(s, false);  // the idle connection had died; once more on a new one
       } else {
-        complete(s, failed(err == StreamError::kTimeout ? HttpClientError::kTimeout : HttpClientError::kConnect, err));
+        bool timed_out = err == StreamError::kTimeout || err == StreamError::kResolveTimeout;
+        complete(s, failed(timed_out ? HttpClientError::kTimeout : HttpClientError::kConnect, err));
       }
       return;
   }

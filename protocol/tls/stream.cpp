@@ -1,7 +1,6 @@
 #include "protocol/tls/stream.hpp"
 
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -11,7 +10,9 @@
 #include <cstdio>
 #include <cstring>
 
+#include "firmware/core/clock.hpp"
 #include "firmware/core/log.hpp"
+#include "protocol/tls/ip_san.hpp"
 
 namespace dialtone::protocol {
 
@@ -19,6 +20,7 @@ const char* to_string(StreamError e) {
   switch (e) {
     case StreamError::kNone: return "none";
     case StreamError::kResolve: return "host name did not resolve";
+    case StreamError::kResolveTimeout: return "DNS lookup timed out";
     case StreamError::kRefused: return "connection refused";
     case StreamError::kUnreachable: return "network unreachable";
     case StreamError::kTimeout: return "timed out";
@@ -47,44 +49,25 @@ StreamError from_errno(int e) {
   }
 }
 
-// Numeric addresses never block. A name goes through getaddrinfo, which does
-// block the loop while it resolves (see the report: an async resolver on the
-// GLib context is the follow-up).
-int start_connect(const char* host, std::uint16_t port, StreamError& err, int& err_no) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-  char service[8];
-  std::snprintf(service, sizeof service, "%u", static_cast<unsigned>(port));
-  addrinfo* res = nullptr;
-  if (getaddrinfo(host, service, &hints, &res) != 0) {
-    hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-    if (getaddrinfo(host, service, &hints, &res) != 0 || !res) {
-      err = StreamError::kResolve;
-      err_no = 0;
-      return -1;
-    }
+// The address of an IP literal, or false for a host name.
+bool literal_address(std::string_view host, std::uint16_t port, sockaddr_storage& out, socklen_t& len) {
+  IpAddress ip;
+  if (!parse_ip_literal(host, ip)) return false;
+  out = sockaddr_storage{};
+  if (ip.len == 4) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&out);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(port);
+    std::memcpy(&a->sin_addr, ip.bytes, 4);
+    len = sizeof *a;
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&out);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(port);
+    std::memcpy(&a->sin6_addr, ip.bytes, 16);
+    len = sizeof *a;
   }
-  int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    err_no = errno;
-    err = StreamError::kSocket;
-    freeaddrinfo(res);
-    return -1;
-  }
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // requests are small and latency matters
-  int rc = ::connect(fd, res->ai_addr, res->ai_addrlen);
-  freeaddrinfo(res);
-  if (rc != 0 && errno != EINPROGRESS) {
-    err_no = errno;
-    err = from_errno(errno);
-    ::close(fd);
-    return -1;
-  }
-  err = StreamError::kNone;
-  return fd;
+  return true;
 }
 
 }  // namespace
@@ -101,25 +84,71 @@ bool Stream::open(std::string_view host, std::uint16_t port, TimeMs timeout_ms, 
   hs_wants_write_ = write_blocked_ = read_wants_write_ = false;
   retry_len_ = 0;
   out_len_ = 0;
-  StreamError err = StreamError::kNone;
-  int err_no = 0;
-  fd_ = start_connect(host_.c_str(), port, err, err_no);
-  state_ = State::kConnecting;
-  if (fd_ < 0) {
-    fail(err, err_no ? std::strerror(err_no) : "");
+  started_ms_ = monotonic_ms();
+  std::uint32_t g = gen_;
+  // One deadline for lookup, connect and handshake together.
+  timeout_timer_ = loop_.add_timer(timeout_ms, [this, g] {
+    if (g == gen_) on_timeout();
+  });
+  sockaddr_storage addr;
+  socklen_t len = 0;
+  if (literal_address(host_.view(), port, addr, len)) {
+    state_ = State::kConnecting;
+    connect_to(reinterpret_cast<const sockaddr*>(&addr), len);
     return true;
+  }
+  state_ = State::kResolving;
+  resolver_.start(host_.c_str(), port, dns_servers_, [this, g](const LookupResult& r) {
+    if (g == gen_) on_resolved(r);
+  });
+  return true;
+}
+
+void Stream::on_resolved(const LookupResult& r) {
+  if (state_ != State::kResolving) return;
+  switch (r.status) {
+    case LookupStatus::kOk:
+      state_ = State::kConnecting;
+      connect_to(reinterpret_cast<const sockaddr*>(&r.addr), r.addr_len);
+      return;
+    case LookupStatus::kTimeout: fail_resolve_timeout(false); return;
+    case LookupStatus::kNotFound:
+    case LookupStatus::kFailed: fail(StreamError::kResolve, r.detail); return;
+  }
+}
+
+// The sentence the log and the person reading it get; the caller gets
+// kResolveTimeout. Seconds, as DNS timeouts are thought of.
+void Stream::fail_resolve_timeout(bool on_loop) {
+  char detail[limits::kHostMax + 64];
+  long long tenths = (monotonic_ms() - started_ms_ + 50) / 100;
+  if (tenths % 10 == 0)
+    std::snprintf(detail, sizeof detail, "DNS lookup of %s timed out after %lld s", host_.c_str(), tenths / 10);
+  else
+    std::snprintf(detail, sizeof detail, "DNS lookup of %s timed out after %lld.%lld s", host_.c_str(),
+                  tenths / 10, tenths % 10);
+  fail(StreamError::kResolveTimeout, detail, on_loop);
+}
+
+void Stream::connect_to(const sockaddr* addr, socklen_t len) {
+  fd_ = ::socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) {
+    fail(StreamError::kSocket, std::strerror(errno));
+    return;
+  }
+  int one = 1;
+  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // requests are small and latency matters
+  if (::connect(fd_, addr, len) != 0 && errno != EINPROGRESS) {
+    int e = errno;
+    fail(from_errno(e), std::strerror(e));
+    return;
   }
   std::uint32_t g = gen_;
   if (!loop_.add_fd(fd_, POLLOUT, [this, g](short revents) {
         if (g == gen_) on_fd(revents);
       })) {
     fail(StreamError::kSocket, "no event loop slot (limits::kMaxFds)");
-    return true;
   }
-  timeout_timer_ = loop_.add_timer(timeout_ms, [this, g] {
-    if (g == gen_) on_timeout();
-  });
-  return true;
 }
 
 void Stream::close() {
@@ -127,6 +156,7 @@ void Stream::close() {
   ++gen_;
   loop_.cancel_timer(timeout_timer_);
   loop_.cancel_timer(async_timer_);
+  resolver_.cancel();
   if (fd_ >= 0) {
     if (state_ == State::kOpen && out_len_ > 0) {
       // Bytes still queued, such as a WebSocket close frame sent just
@@ -168,13 +198,18 @@ IoResult Stream::read(std::span<std::uint8_t> out) {
 }
 
 void Stream::log_failure(StreamError e, const char* detail) {
+  if (e == StreamError::kResolveTimeout && detail && *detail) {  // the detail is the whole sentence
+    DT_LOGW("dns", "%s:%u: %s", host_.c_str(), static_cast<unsigned>(port_), detail);
+    return;
+  }
   DT_LOGW(secure() ? "tls" : "tcp", "%s:%u: %s%s%s", host_.c_str(), static_cast<unsigned>(port_), to_string(e),
           detail && *detail ? ": " : "", detail ? detail : "");
 }
 
-void Stream::fail(StreamError e, const char* detail) {
+void Stream::fail(StreamError e, const char* detail, bool on_loop) {
   log_failure(e, detail);
   loop_.cancel_timer(timeout_timer_);
+  resolver_.cancel();
   if (fd_ >= 0) {
     loop_.remove_fd(fd_);
     ::close(fd_);
@@ -182,9 +217,13 @@ void Stream::fail(StreamError e, const char* detail) {
   }
   state_ = State::kFailed;
   pending_error_ = e;
+  loop_.cancel_timer(async_timer_);
+  if (on_loop) {
+    deliver(StreamEvent::kClosed, e);
+    return;
+  }
   // Delivered from the loop, never from inside the owner's own call.
   std::uint32_t g = gen_;
-  loop_.cancel_timer(async_timer_);
   async_timer_ = loop_.add_timer(0, [this, g] {
     if (g == gen_) deliver(StreamEvent::kClosed, pending_error_);
   });
@@ -199,11 +238,18 @@ void Stream::deliver(StreamEvent ev, StreamError err) {
 
 void Stream::on_timeout() {
   timeout_timer_ = TimerId{};
+  // Failing at once, not a round later: the owner's own timer for the same
+  // deadline was armed after ours, so the owner hears why (DNS, connect or
+  // handshake) before its timer can report a bare timeout.
+  if (state_ == State::kResolving) {
+    fail_resolve_timeout(true);
+    return;
+  }
   if (state_ == State::kConnecting || state_ == State::kHandshaking) {
     char detail[64];
     std::snprintf(detail, sizeof detail, "after %lld ms %s", static_cast<long long>(timeout_ms_),
                   state_ == State::kConnecting ? "while connecting" : "in the TLS handshake");
-    fail(StreamError::kTimeout, detail);
+    fail(StreamError::kTimeout, detail, true);
   }
 }
 

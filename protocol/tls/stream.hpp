@@ -8,6 +8,8 @@
 //              says which. Orderly EOF is not an event: read() returns kEof.
 // After close() the handler is never called again. Handlers run on the loop,
 // never from inside a call the owner made (no re-entrancy surprises).
+// A host name is resolved without blocking (Resolver); an IP literal is
+// connected to directly.
 #pragma once
 #include <cstdint>
 #include <span>
@@ -17,12 +19,14 @@
 #include "firmware/core/fixed_vector.hpp"
 #include "firmware/core/inplace_function.hpp"
 #include "firmware/core/limits.hpp"
+#include "protocol/dns/resolver.hpp"
 
 namespace dialtone::protocol {
 
 enum class StreamError : std::uint8_t {
   kNone,
   kResolve,           // host name did not resolve
+  kResolveTimeout,    // no DNS answer within the connect timeout
   kRefused,           // ECONNREFUSED
   kUnreachable,       // no route / network down
   kTimeout,           // connect + handshake took longer than asked
@@ -47,7 +51,7 @@ struct IoResult {
 
 class Stream {
  public:
-  explicit Stream(EventLoop& loop) : loop_(loop) {}
+  explicit Stream(EventLoop& loop) : loop_(loop), resolver_(loop) {}
   virtual ~Stream();
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
@@ -55,8 +59,9 @@ class Stream {
   virtual bool secure() const = 0;
 
   // Starts connecting to host:port; the handler later gets kOpen or kClosed.
-  // For TLS, `host` is also the name the certificate must carry. False only
-  // when the stream is already in use (nothing happens then).
+  // For TLS, `host` is also the name the certificate must carry. The timeout
+  // covers the DNS lookup, the TCP connect and the handshake together. False
+  // only when the stream is already in use (nothing happens then).
   bool open(std::string_view host, std::uint16_t port, TimeMs timeout_ms, StreamHandler handler);
   // Closes at once (TLS: one best-effort close_notify). Safe in any state.
   void close();
@@ -77,6 +82,9 @@ class Stream {
   std::string_view host() const { return host_.view(); }
   std::uint16_t port() const { return port_; }
   void set_handler(StreamHandler h) { handler_ = std::move(h); }
+  // DNS servers for host names, as a c-ares list "ip[:port],..."; null or
+  // empty: the system's. The string must outlive the stream.
+  void set_dns_servers(const char* servers) { dns_servers_ = servers; }
 
  protected:
   enum class Handshake : std::uint8_t { kDone, kWantRead, kWantWrite, kFailed };
@@ -96,17 +104,25 @@ class Stream {
   void log_failure(StreamError e, const char* detail);
 
  private:
-  enum class State : std::uint8_t { kIdle, kConnecting, kHandshaking, kOpen, kFailed };
+  enum class State : std::uint8_t { kIdle, kResolving, kConnecting, kHandshaking, kOpen, kFailed };
+  void on_resolved(const LookupResult& r);
+  void connect_to(const sockaddr* addr, socklen_t len);
+  void fail_resolve_timeout(bool on_loop);
   void on_fd(short revents);
   void on_timeout();
   void run_handshake();
   bool flush();
-  void fail(StreamError e, const char* detail);
+  // `on_loop`: called from a loop callback of our own, so the owner may hear
+  // at once; otherwise delivery waits for the loop.
+  void fail(StreamError e, const char* detail, bool on_loop = false);
   void update_events();
   void deliver(StreamEvent ev, StreamError err);
   void arm_readable_again();
 
   EventLoop& loop_;
+  Resolver resolver_;
+  const char* dns_servers_ = nullptr;
+  TimeMs started_ms_ = 0;
   State state_ = State::kIdle;
   int fd_ = -1;
   std::uint32_t gen_ = 0;  // bumped on open/close: stale callbacks recognise themselves

@@ -83,12 +83,17 @@ StreamError TlsStream::on_tcp_connected() {
     }
   }
   used_ = true;
-  // Never skipped: without it mbedTLS 2.28.3 accepts a certificate for any host.
-  int rc = mbedtls_ssl_set_hostname(&ssl_, host().data());
+  // An address is checked by verify_ip; NULL also clears a name left from
+  // the slot's previous connection and sends no SNI (RFC 6066: never an
+  // address). A name is never skipped: without it mbedTLS 2.28.3 accepts a
+  // certificate for any host.
+  parse_ip_literal(host(), ip_);
+  int rc = mbedtls_ssl_set_hostname(&ssl_, ip_.len ? nullptr : host().data());
   if (rc != 0) {
     log_tls_error("set host name", rc);
     return StreamError::kTls;
   }
+  mbedtls_ssl_set_verify(&ssl_, ip_.len ? &TlsStream::verify_ip : nullptr, this);
   mbedtls_ssl_set_bio(&ssl_, this, &TlsStream::bio_send, &TlsStream::bio_recv, nullptr);
   return StreamError::kNone;
 }
@@ -121,8 +126,13 @@ Stream::Handshake TlsStream::handshake_step(StreamError& err) {
               static_cast<unsigned>(port()), ctx_->ca_file());
       err = StreamError::kCertUntrusted;
     } else if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) {
-      DT_LOGW("tls", "%s:%u: the server certificate is not valid for the host name '%s'", host().data(),
-              static_cast<unsigned>(port()), host().data());
+      if (ip_.len)
+        DT_LOGW("tls", "%s:%u: the server certificate does not name the address %s (no iPAddress subjectAltName "
+                "for it; a DNS name or CN spelling the address does not count)", host().data(),
+                static_cast<unsigned>(port()), host().data());
+      else
+        DT_LOGW("tls", "%s:%u: the server certificate is not valid for the host name '%s'", host().data(),
+                static_cast<unsigned>(port()), host().data());
       err = StreamError::kCertHostMismatch;
     } else {
       err = StreamError::kCertInvalid;
@@ -162,6 +172,15 @@ void TlsStream::before_close() {
   // One attempt only: a close_notify that would block is dropped rather than
   // holding the slot (the socket is closed right after either way).
   mbedtls_ssl_close_notify(&ssl_);
+}
+
+// Runs for each certificate of the chain mbedTLS built; only the leaf (depth
+// 0) must name the address. A miss is reported the way mbedTLS reports a
+// wrong host name, so both take the same path to kCertHostMismatch.
+int TlsStream::verify_ip(void* self, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags) {
+  auto* s = static_cast<TlsStream*>(self);
+  if (depth == 0 && !cert_names_ip(*crt, s->ip_)) *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+  return 0;
 }
 
 // Our own BIO instead of mbedtls_net_send: that one uses write(), which

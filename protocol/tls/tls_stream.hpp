@@ -6,11 +6,14 @@
 // newer", which 1.2 satisfies.
 //
 // The server certificate is ALWAYS verified against the CA file given at
-// start-up (MBEDTLS_SSL_VERIFY_REQUIRED), and mbedtls_ssl_set_hostname() is
-// ALWAYS called before a handshake: 2.28.3 silently skips the host-name check
-// when it is not (CVE-2025-27809). mbedTLS 2.28 matches only dNSName SANs and
-// the CN, not iPAddress SANs: a certificate for 127.0.0.1 must carry
-// DNS:127.0.0.1 (or CN=127.0.0.1).
+// start-up (MBEDTLS_SSL_VERIFY_REQUIRED), and the host is ALWAYS checked:
+//   a host name goes to mbedtls_ssl_set_hostname() before every handshake
+//     (2.28.3 silently skips the check when it is not: CVE-2025-27809), which
+//     matches the CN and dNSName SANs;
+//   an IP literal must be named by an iPAddress SAN, checked in our verify
+//     callback (ip_san.hpp), because mbedTLS 2.28 cannot; the address is not
+//     handed to mbedTLS as a name, so DNS:127.0.0.1 or CN=127.0.0.1 alone does
+//     not pass, as in browsers.
 #pragma once
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
@@ -18,6 +21,7 @@
 #include "firmware/core/fixed_vector.hpp"
 #include "firmware/core/limits.hpp"
 #include "protocol/common/random.hpp"
+#include "protocol/tls/ip_san.hpp"
 #include "protocol/tls/stream.hpp"
 
 namespace dialtone::protocol {
@@ -65,10 +69,12 @@ class TlsStream final : public Stream {
  private:
   static int bio_send(void* self, const unsigned char* buf, std::size_t len);
   static int bio_recv(void* self, unsigned char* buf, std::size_t len);
+  static int verify_ip(void* self, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags);
   void log_tls_error(const char* what, int rc);
 
   mbedtls_ssl_context ssl_;
   TlsContext* ctx_ = nullptr;
+  IpAddress ip_;  // the server's address when it was given as an IP literal
   bool setup_ = false;
   bool used_ = false;
 };

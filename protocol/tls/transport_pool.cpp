@@ -22,6 +22,17 @@ bool TransportPool::init(TlsContext* ctx) {
   return true;
 }
 
+bool TransportPool::set_dns_servers(std::string_view servers) {
+  if (!dns_servers_.assign(servers)) {
+    DT_LOGE("net", "DNS server list too long (%zu bytes)", servers.size());
+    dns_servers_.clear();
+    return false;
+  }
+  for (std::size_t i = 0; i < limits::kTlsStreamsMax; ++i) tls(i).set_dns_servers(dns_servers_.c_str());
+  for (std::size_t i = 0; i < limits::kTcpStreamsMax; ++i) tcp(i).set_dns_servers(dns_servers_.c_str());
+  return true;
+}
+
 Stream* TransportPool::acquire(bool secure) {
   if (secure) {
     for (std::size_t i = 0; i < limits::kTlsStreamsMax; ++i)

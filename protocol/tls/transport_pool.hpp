@@ -3,6 +3,7 @@
 // stream per connection and give it back. Nothing is allocated afterwards.
 #pragma once
 #include <new>
+#include <string_view>
 
 #include "firmware/core/event_loop.hpp"
 #include "firmware/core/limits.hpp"
@@ -20,6 +21,9 @@ class TransportPool {
 
   // tls == nullptr: plain TCP only (tests, loopback).
   bool init(TlsContext* tls);
+  // DNS servers for every stream's host-name lookups, "ip[:port],..."
+  // (c-ares' list form); empty: the system's. False when too long.
+  bool set_dns_servers(std::string_view servers);
   // nullptr (and a log line) when every slot of that kind is taken.
   Stream* acquire(bool secure);
   // Closes the stream; its slot is free again.
@@ -35,6 +39,7 @@ class TransportPool {
   bool tls_taken_[limits::kTlsStreamsMax] = {};
   bool tcp_taken_[limits::kTcpStreamsMax] = {};
   bool tls_ready_ = false;
+  FixedString<160> dns_servers_;
 };
 
 }  // namespace dialtone::protocol

@@ -123,7 +123,8 @@ void WebSocketClient::on_stream(StreamEvent ev, StreamError err) {
       } else if (state_ == State::kOpen) {
         fail(failure(WsFailure::Kind::kConnectionLost, err));
       } else {
-        fail(failure(err == StreamError::kTimeout ? WsFailure::Kind::kTimeout : WsFailure::Kind::kConnect, err));
+        bool timed_out = err == StreamError::kTimeout || err == StreamError::kResolveTimeout;
+        fail(failure(timed_out ? WsFailure::Kind::kTimeout : WsFailure::Kind::kConnect, err));
       }
       return;
   }

@@ -2,12 +2,18 @@
 ctypes, so the self-test checks the simulator's certificates and suites the way
 the device sees them: CA verification, host-name check, TLS 1.2, one forced
 cipher suite. Contexts are opaque here, so each gets an oversized zeroed buffer
-(their *_init functions set them up)."""
+(their *_init functions set them up).
+
+Like the device, the probe gives mbedTLS only a host name to match: mbedTLS
+2.28 knows dNSName SANs alone, and the device checks an IP address against
+the iPAddress SANs itself (protocol/tls/ip_san.cpp). For an address the probe
+checks chain and suite; the caller checks the certificate's iPAddress entry."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import ipaddress
 
 CTX_BYTES = 1 << 16
 
@@ -58,7 +64,12 @@ def handshake(port: int, ca_file: str, suite: str, host: str = "127.0.0.1") -> t
         tls.mbedtls_ssl_conf_ciphersuites(p["conf"], suites)
         if tls.mbedtls_ssl_setup(p["ssl"], p["conf"]):
             return -1, "ssl_setup failed"
-        tls.mbedtls_ssl_set_hostname(p["ssl"], host.encode())
+        try:
+            ipaddress.ip_address(host)
+            name = None  # as the device: no CN/dNSName match for an address
+        except ValueError:
+            name = host.encode()
+        tls.mbedtls_ssl_set_hostname(p["ssl"], name)
         if tls.mbedtls_net_connect(p["net"], b"127.0.0.1", str(port).encode(), 0):
             return -1, "connect failed"
         tls.mbedtls_ssl_set_bio(p["ssl"], p["net"], ctypes.cast(tls.mbedtls_net_send,

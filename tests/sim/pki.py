@@ -9,9 +9,9 @@ simulator restarts) in the simulator's directory:
   pop_key.pem (0600)             device PoP private key, PKCS#8 (unless --pop-public-key)
   pop_pub.pem                    its SPKI public key, what the "network" verifies with
 
-Both server certificates carry SAN IP:127.0.0.1, DNS:127.0.0.1 and
-DNS:localhost, because the device verifies the host name (mbedTLS 2.28 only
-looks at DNS entries, even for an IP address). Two certificates are loaded into one TLS context
+Both server certificates carry SAN IP:127.0.0.1 and DNS:localhost: the
+device checks an address against iPAddress entries only and a name against
+DNS entries, as browsers do. Two certificates are loaded into one TLS context
 so that whichever signature family the client offers, a suite exists.
 """
 
@@ -122,10 +122,11 @@ def _make_server(d: str, stem: str, ca_cert, ca_key, key_factory):
         try:
             san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
             dns = san.get_values_for_type(x509.DNSName)
+            ips = [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
         except x509.ExtensionNotFound:
-            dns = []
+            dns, ips = [], []
         if cert.issuer == ca_cert.subject and cert.not_valid_after > datetime.datetime.utcnow() \
-                and "127.0.0.1" in dns:
+                and ips == ["127.0.0.1"] and dns == ["localhost"]:
             return cert_path, key_path
     key = key_factory()
     cert = (x509.CertificateBuilder()
@@ -134,12 +135,10 @@ def _make_server(d: str, stem: str, ca_cert, ca_key, key_factory):
             .serial_number(x509.random_serial_number())
             .not_valid_before(_now() - datetime.timedelta(days=1))
             .not_valid_after(_now() + datetime.timedelta(days=825))
-            # mbedTLS 2.28 matches a host name against dNSName entries only (no iPAddress
-            # support), so "127.0.0.1" is also listed as a DNS name; OpenSSL-based clients
-            # use the iPAddress entry.
+            # No DNS:127.0.0.1: the device, like a browser, matches an address only
+            # against iPAddress entries, so the simulator proves that path.
             .add_extension(x509.SubjectAlternativeName([
-                x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("127.0.0.1"),
-                x509.DNSName("localhost")]),
+                x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
                 critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)

@@ -146,6 +146,17 @@ class AccountAndChannel(SimTestBase):
         rc, _ = mbedtls_probe.handshake(port, self.info["ca_file"],
                                         "TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256", "example.com")
         self.assertNotEqual(rc, 0)
+        # The device matches 127.0.0.1 against iPAddress entries only, so that
+        # entry must be there, and no DNS:127.0.0.1 stand-in is needed.
+        import ipaddress
+        from cryptography import x509
+        d = os.path.dirname(self.info["ca_file"])
+        for stem in ("server_ec", "server_rsa"):
+            with open(os.path.join(d, stem + ".pem"), "rb") as f:
+                san = x509.load_pem_x509_certificate(f.read()).extensions.get_extension_for_class(
+                    x509.SubjectAlternativeName).value
+            self.assertIn(ipaddress.ip_address("127.0.0.1"), san.get_values_for_type(x509.IPAddress))
+            self.assertNotIn("127.0.0.1", san.get_values_for_type(x509.DNSName))
 
     async def test_rejections(self):
         async with YnaClient(self.info) as c:

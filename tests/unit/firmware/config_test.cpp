@@ -13,7 +13,8 @@ const char* kGood = R"({
   "yna": { "auth_url": "https://127.0.0.1:8443", "api_url": "https://127.0.0.1:8443",
            "call_url": "https://127.0.0.1:8443", "client_id": "cid", "client_secret": "sec",
            "redirect_uri": "http://127.0.0.1:8080/oauth/callback", "pop_key_file": "/tmp/k.pem",
-           "ca_file": "/tmp/ca.pem", "ping_interval_s": 5, "pong_timeout_s": 2 },
+           "ca_file": "/tmp/ca.pem", "ping_interval_s": 5, "pong_timeout_s": 2,
+           "dns_servers": ["127.0.0.1:5353", "[::1]:53", "192.0.2.53"] },
   "ice": { "stun": ["stun:127.0.0.1:3478"],
            "turn": [{"url": "turn:127.0.0.1:3478?transport=udp", "username": "u", "credential": "p"}],
            "host_addresses": ["127.0.0.1"] },
@@ -29,6 +30,7 @@ TEST(Config, ParsesEveryKeyOfTheContract) {
   EXPECT_TRUE(c.yna.present);
   EXPECT_EQ(c.yna.ping_interval_s, 5);
   EXPECT_EQ(c.yna.pong_timeout_s, 2);
+  EXPECT_EQ(c.yna.dns_servers.view(), "127.0.0.1:5353,[::1]:53,192.0.2.53");  // c-ares' list form
   EXPECT_EQ(c.ice.stun.size(), 1u);
   EXPECT_EQ(c.ice.turn[0].username.view(), "u");
   EXPECT_TRUE(c.ice.host_addresses_set);
@@ -43,6 +45,7 @@ TEST(Config, YnaDefaultsAndOptionalSections) {
   ASSERT_TRUE(parse_config(R"({"board":"sim","state_dir":"/tmp/x",
       "audio":{"backend":"alsa","capture":"hw:0","playback":"hw:0"}})", c, e));
   EXPECT_FALSE(c.yna.present);
+  EXPECT_TRUE(c.yna.dns_servers.empty());  // the system's resolvers
   EXPECT_FALSE(c.ice.host_addresses_set);
   EXPECT_EQ(c.web.port, 8080);
 }
@@ -73,6 +76,11 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"\"auth_url\": \"https://", "\"auth_url\": \"http://", "yna.auth_url"},
                       BadCase{"\"api_url\": \"https://127.0.0.1:8443\"", "\"api_url\": \"nonsense\"", "yna.api_url"},
                       BadCase{"\"client_id\": \"cid\",", "", "yna.client_id"},
+                      BadCase{"[\"127.0.0.1:5353\", ", "\"127.0.0.1:5353\", \"x\": [", "yna.dns_servers"},
+                      BadCase{"\"127.0.0.1:5353\"", "\"dns.example\"", "yna.dns_servers"},
+                      BadCase{"\"127.0.0.1:5353\"", "\"127.0.0.1:99999\"", "yna.dns_servers"},
+                      BadCase{"\"[::1]:53\"", "\"::1]:53\"", "yna.dns_servers"},
+                      BadCase{"\"192.0.2.53\"", "53", "yna.dns_servers"},
                       BadCase{"\"board\": \"sim\"", "\"board\": 3", "board"},
                       BadCase{"\"state_dir\": \"/tmp/dt\",", "", "state_dir"},
                       BadCase{"\"backend\": \"file\"", "\"backend\": \"oss\"", "audio.backend"},

@@ -1,11 +1,14 @@
 #!/bin/sh
-# Test PKI for the network tests: two CAs and three server certificates.
+# Test PKI for the network tests: two CAs and five server certificates.
 #   ca.crt        the CA the device trusts
 #   other-ca.crt  a CA it does not trust
-#   server.*      for 127.0.0.1/localhost, issued by ca (DNS:127.0.0.1 too:
-#                 mbedTLS 2.28 ignores iPAddress SANs)
+#   server.*      for 127.0.0.1, ::1 (iPAddress SANs), localhost and
+#                 dialtone.test (a name the DNS tests resolve), issued by ca
 #   rogue.*       for 127.0.0.1, issued by other-ca (wrong CA)
 #   wrong.*       for wrong.example, issued by ca (wrong host)
+#   dnsip.*       spells 127.0.0.1 as a DNS name and CN only, no iPAddress SAN
+#                 (browsers refuse it for https://127.0.0.1, and so must we)
+#   otherip.*     for the address 192.0.2.10 only (wrong address)
 set -eu
 d=$1
 cd "$d"
@@ -22,6 +25,8 @@ leaf() {  # name cn san issuer
 }
 ca "Dialtone Test CA" ca
 ca "Someone Else CA" other-ca
-leaf server 127.0.0.1 "DNS:127.0.0.1,DNS:localhost,IP:127.0.0.1" ca
-leaf rogue 127.0.0.1 "DNS:127.0.0.1,DNS:localhost,IP:127.0.0.1" other-ca
+leaf server 127.0.0.1 "DNS:localhost,DNS:dialtone.test,IP:127.0.0.1,IP:::1" ca
+leaf rogue 127.0.0.1 "DNS:localhost,IP:127.0.0.1" other-ca
 leaf wrong wrong.example "DNS:wrong.example" ca
+leaf dnsip 127.0.0.1 "DNS:127.0.0.1" ca
+leaf otherip 192.0.2.10 "IP:192.0.2.10" ca

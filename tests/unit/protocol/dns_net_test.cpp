@@ -1,0 +1,266 @@
+// Host names resolved without blocking the loop: c-ares against DNS servers
+// played by sockets on 127.0.0.1 (one that never answers, one tiny responder
+// on the test's own loop), then TLS to 127.0.0.1 by name.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "net_helpers.hpp"
+#include "protocol/http/http_client.hpp"
+#include "protocol/tls/transport_pool.hpp"
+
+using namespace dialtone;
+using namespace dialtone::protocol;
+
+namespace {
+
+constexpr const char* kName = "dialtone.test";  // in server.crt as DNS:dialtone.test
+
+// A UDP socket on 127.0.0.1 and a port; the caller decides whether it answers.
+struct UdpServer {
+  UdpServer() {
+    fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+    servers = "127.0.0.1:" + std::to_string(port);
+  }
+  ~UdpServer() { ::close(fd); }
+  // Datagrams that arrived and were never read (the silent server's queries).
+  int drain() {
+    int n = 0;
+    char buf[512];
+    while (::recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0) ++n;
+    return n;
+  }
+  int fd = -1;
+  std::uint16_t port = 0;
+  std::string servers;
+};
+
+// Answers A queries for kName with 127.0.0.1, other types for it with no
+// records, and every other name with NXDOMAIN. Runs on the test's loop, so
+// the lookup can only succeed if the code under test never blocks it.
+class TinyDns {
+ public:
+  explicit TinyDns(EventLoop& loop) : loop_(loop) {
+    loop_.add_fd(udp_.fd, POLLIN, [this](short) { answer(); });
+  }
+  ~TinyDns() { loop_.remove_fd(udp_.fd); }
+  const std::string& servers() const { return udp_.servers; }
+  int queries = 0;
+
+ private:
+  void answer() {
+    std::uint8_t q[512];
+    sockaddr_in from{};
+    socklen_t flen = sizeof from;
+    ssize_t n = ::recvfrom(udp_.fd, q, sizeof q, 0, reinterpret_cast<sockaddr*>(&from), &flen);
+    if (n < 12) return;
+    ++queries;
+    // The question: labels, then QTYPE and QCLASS.
+    std::size_t p = 12;
+    std::string name;
+    while (p < static_cast<std::size_t>(n) && q[p] != 0) {
+      std::size_t l = q[p];
+      if (!name.empty()) name += '.';
+      name.append(reinterpret_cast<char*>(q + p + 1), l);
+      p += l + 1;
+    }
+    p += 1;
+    if (p + 4 > static_cast<std::size_t>(n)) return;
+    std::uint16_t qtype = static_cast<std::uint16_t>(q[p] << 8 | q[p + 1]);
+    std::size_t qend = p + 4;
+    std::uint8_t r[512];
+    std::memcpy(r, q, qend);
+    bool known = strcasecmp(name.c_str(), kName) == 0;
+    bool a = known && qtype == 1;
+    r[2] = 0x81;                     // QR, RD
+    r[3] = known ? 0x80 : 0x83;      // RA; NOERROR or NXDOMAIN
+    r[4] = 0, r[5] = 1;              // QDCOUNT
+    r[6] = 0, r[7] = a ? 1 : 0;      // ANCOUNT
+    std::memset(r + 8, 0, 4);        // NSCOUNT, ARCOUNT (any EDNS record dropped)
+    std::size_t len = qend;
+    if (a) {
+      const std::uint8_t rr[] = {0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 1};
+      std::memcpy(r + len, rr, sizeof rr);
+      len += sizeof rr;
+    }
+    ::sendto(udp_.fd, r, len, 0, reinterpret_cast<sockaddr*>(&from), flen);
+  }
+  EventLoop& loop_;
+  UdpServer udp_;
+};
+
+struct Outcome {
+  bool opened = false;
+  bool closed = false;
+  StreamError error = StreamError::kNone;
+  std::string received;
+};
+
+class DnsNet : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(rng_.init());
+    ASSERT_TRUE(tls_.init(nettest::pki("ca.crt").c_str(), rng_));
+    loop_ = std::make_unique<EventLoop>();
+    pool_ = std::make_unique<TransportPool>(*loop_);
+    ASSERT_TRUE(pool_->init(&tls_));
+  }
+
+  void open(Stream& s, const char* host, std::uint16_t port, TimeMs timeout, Outcome& o) {
+    ASSERT_TRUE(s.open(host, port, timeout, [&](StreamEvent ev, StreamError err) {
+      if (ev == StreamEvent::kOpen) o.opened = true;
+      if (ev == StreamEvent::kClosed) {
+        o.closed = true;
+        o.error = err;
+      }
+      if (ev == StreamEvent::kReadable) {
+        std::uint8_t buf[256];
+        for (;;) {
+          IoResult r = s.read(buf);
+          if (r.status != IoStatus::kOk) break;
+          o.received.append(reinterpret_cast<char*>(buf), r.n);
+        }
+      }
+    }));
+  }
+
+  Csprng rng_;
+  TlsContext tls_;
+  std::unique_ptr<EventLoop> loop_;
+  std::unique_ptr<TransportPool> pool_;
+};
+
+// A 10 ms timer that re-arms itself and records the longest gap it saw.
+struct Ticker {
+  explicit Ticker(EventLoop& loop) : loop_(loop) { arm(); }
+  ~Ticker() { loop_.cancel_timer(id_); }
+  void arm() {
+    id_ = loop_.add_timer(10, [this] {
+      TimeMs now = monotonic_ms();
+      if (last_) worst_gap = std::max(worst_gap, now - last_);
+      last_ = now;
+      ++ticks;
+      arm();
+    });
+  }
+  EventLoop& loop_;
+  TimerId id_;
+  TimeMs last_ = 0;
+  TimeMs worst_gap = 0;
+  int ticks = 0;
+};
+
+}  // namespace
+
+TEST_F(DnsNet, SilentDnsServerTimesOutWhileTheLoopKeepsRunning) {
+  UdpServer silent;  // bound, so no ICMP refusal: queries just vanish
+  pool_->set_dns_servers(silent.servers);
+  Stream* s = pool_->acquire(true);
+  ASSERT_NE(s, nullptr);
+  Ticker ticker(*loop_);
+  Outcome o;
+  TimeMs t0 = monotonic_ms();
+  open(*s, kName, 443, 1500, o);
+  ASSERT_TRUE(nettest::run_until(*loop_, [&] { return o.closed; }));
+  TimeMs took = monotonic_ms() - t0;
+  EXPECT_FALSE(o.opened);
+  EXPECT_EQ(o.error, StreamError::kResolveTimeout);
+  EXPECT_STREQ(to_string(o.error), "DNS lookup timed out");
+  EXPECT_GE(took, 1400);
+  // The loop was never held: the 10 ms timer fired all along. The bounds are
+  // loose (a loaded machine), but a blocking lookup would show one gap of
+  // the whole 1.5 s.
+  EXPECT_GT(ticker.ticks, 40);
+  EXPECT_LT(ticker.worst_gap, 500);
+  EXPECT_GE(silent.drain(), 1);  // c-ares asked our server, nobody else
+  pool_->release(s);
+}
+
+TEST_F(DnsNet, TimeoutReachesTheHttpCaller) {
+  UdpServer silent;
+  pool_->set_dns_servers(silent.servers);
+  HttpClient http(*loop_, *pool_);
+  bool done = false;
+  HttpResult got;
+  HttpRequest req;
+  req.url = "https://dialtone.test:8443/account/status";
+  req.timeout_ms = 500;
+  ASSERT_TRUE(http.send(req, [&](const HttpResult& r) {
+    done = true;
+    got.error = r.error;
+    got.stream = r.stream;
+  }));
+  ASSERT_TRUE(nettest::run_until(*loop_, [&] { return done; }));
+  EXPECT_EQ(got.error, HttpClientError::kTimeout);
+  EXPECT_EQ(got.stream, StreamError::kResolveTimeout);
+}
+
+TEST_F(DnsNet, NameAnsweredByLoopbackResponderConnectsWithTls) {
+  std::uint16_t port = nettest::free_port();
+  nettest::Child server({"openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-cert",
+                         nettest::pki("server.crt"), "-key", nettest::pki("server.key"), "-rev", "-quiet"},
+                        port);
+  TinyDns dns(*loop_);
+  pool_->set_dns_servers(dns.servers());
+  Stream* s = pool_->acquire(true);
+  ASSERT_NE(s, nullptr);
+  Outcome o;
+  open(*s, kName, port, 5000, o);
+  EXPECT_TRUE(s->send("by name\n"));
+  ASSERT_TRUE(nettest::run_until(*loop_, [&] { return o.closed || o.received.find("eman yb") != std::string::npos; }));
+  EXPECT_TRUE(o.opened) << to_string(o.error);
+  EXPECT_NE(o.received.find("eman yb"), std::string::npos);
+  EXPECT_GE(dns.queries, 1);
+  pool_->release(s);
+}
+
+TEST_F(DnsNet, UnknownNameIsNamedAsNotResolving) {
+  TinyDns dns(*loop_);
+  pool_->set_dns_servers(dns.servers());
+  Stream* s = pool_->acquire(true);
+  Outcome o;
+  open(*s, "nowhere.test", 443, 5000, o);
+  ASSERT_TRUE(nettest::run_until(*loop_, [&] { return o.closed; }));
+  EXPECT_EQ(o.error, StreamError::kResolve);
+  pool_->release(s);
+}
+
+TEST_F(DnsNet, IpLiteralNeverAsksTheResolver) {
+  UdpServer silent;
+  pool_->set_dns_servers(silent.servers);
+  Stream* s = pool_->acquire(true);
+  Outcome o;
+  open(*s, "127.0.0.1", nettest::free_port(), 2000, o);
+  ASSERT_TRUE(nettest::run_until(*loop_, [&] { return o.closed; }));
+  EXPECT_EQ(o.error, StreamError::kRefused);
+  EXPECT_EQ(silent.drain(), 0);
+  pool_->release(s);
+}
+
+TEST_F(DnsNet, CloseDuringLookupIsQuiet) {
+  UdpServer silent;
+  pool_->set_dns_servers(silent.servers);
+  Stream* s = pool_->acquire(true);
+  int events = 0;
+  ASSERT_TRUE(s->open(kName, 443, 1000, [&](StreamEvent, StreamError) { ++events; }));
+  loop_->run_once(20);
+  pool_->release(s);  // closes mid-lookup
+  // The slot is immediately reusable and nothing fires for the old lookup.
+  Stream* again = pool_->acquire(true);
+  ASSERT_EQ(again, s);
+  Outcome o;
+  open(*again, "127.0.0.1", nettest::free_port(), 2000, o);
+  ASSERT_TRUE(nettest::run_until(*loop_, [&] { return o.closed; }));
+  EXPECT_EQ(o.error, StreamError::kRefused);
+  EXPECT_EQ(events, 0);
+  pool_->release(again);
+}
