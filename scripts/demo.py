@@ -4,8 +4,9 @@ The real dialtoned runs on the built-in simulated board (microphone and
 earpiece are WAV files) against the built-in YNA network simulator, whose far
 end is an independent WebRTC stack (aiortc). The demo links the line through
 the device's own web page, lifts the handset, dials, talks, holds, sends
-DTMF, hangs up, then takes an incoming call, narrating each step and what the
-earpiece plays (found by frequency analysis, not assumed).
+DTMF, hangs up, then takes an incoming call, a second caller waiting (flash
+answers and swaps, hanging up rings the held call back), narrating each step
+and what the earpiece plays (found by frequency analysis, not assumed).
 
 Runs with Debian's /usr/bin/python3 inside a private network namespace.
 """
@@ -30,7 +31,8 @@ def say(msg):
 def earpiece(y, seconds=0.8):
     y.agent.wait_played_seconds(seconds)
     x, rate = y.agent.playback_tail(seconds)
-    names = {350: "350", 440: "440", 480: "480", 620: "620", 950: "950", 1000: "1000 (far end)"}
+    names = {350: "350", 440: "440", 480: "480", 620: "620", 700: "700 (second caller)", 950: "950",
+             1000: "1000 (far end)"}
     found = [f"{names[f]} Hz" for f in names if tone_ratio(x, f, rate) > 0.1]
     return ", ".join(found) or "silence"
 
@@ -45,6 +47,18 @@ def wait_call(ctl, state, timeout=20):
     ev = ctl.wait_event(lambda e: e["event"] == "call" and e["state"] == state, timeout)
     print("   event:", ev, flush=True)
     return ev
+
+
+def wait_calls(ctl, *wanted, timeout=20):
+    """Waits for each (state, call_id or None for any call) in whatever order they come."""
+    def match(e, w):
+        return e["event"] == "call" and e["state"] == w[0] and w[1] in (None, e["call_id"])
+    left = list(wanted)
+    deadline = time.time() + timeout
+    while left:
+        ev = ctl.wait_event(lambda e: any(match(e, w) for w in left), max(0.1, deadline - time.time()))
+        print("   event:", ev, flush=True)
+        left.remove(next(w for w in left if match(ev, w)))
 
 
 def main():
@@ -68,8 +82,9 @@ def main():
         ctl.request({"cmd": "hook", "state": "off"})
         print("   earpiece:", earpiece(y), "(North American dial tone is 350 + 440 Hz)")
 
-        say("Dialling 1 425 555 0199 # (the simulator's far end answers and plays 1000 Hz)")
-        for k in "14255550199#":
+        say("Dialling 1 425 555 0199 (the US dial plan sends a complete number at once, no # needed;"
+            " the simulator's far end answers and plays 1000 Hz)")
+        for k in "14255550199":
             ctl.request({"cmd": "key", "key": k})
         ev = wait_call(ctl, "connected")
         call_id = ev["call_id"]
@@ -106,6 +121,45 @@ def main():
         wait_call(ctl, "connected")
         time.sleep(1.5)
         print("   earpiece:", earpiece(y))
+
+        say("A second caller, Bea, while we talk: call waiting")
+        second = y.admin("POST", "/call/incoming", {"from": "+14255550177", "name": "Bea"})["callId"]
+        wait_call(ctl, "waiting")
+        y.agent.wait_played_seconds(0.5)
+        x, rate = y.agent.playback_tail(1.2)
+        burst = max(tone_ratio(x[i:i + rate // 10], 440, rate) for i in range(0, len(x) - rate // 10, rate // 20))
+        print(f"   earpiece: a 440 Hz call-waiting burst over the call (strongest 100 ms: {burst:.2f} of the energy)")
+        say("Flash: the first caller is held, Bea is answered")
+        ctl.request({"cmd": "key", "key": "flash"})
+        wait_calls(ctl, ("held", None), ("connected", second))
+        y.admin("POST", f"/call/{second}/tone", {"hz": 700})
+        time.sleep(1.5)
+        print("   earpiece:", earpiece(y))
+        say("Flash again: back to the first caller")
+        ctl.request({"cmd": "key", "key": "flash"})
+        wait_calls(ctl, ("held", second), ("connected", None))
+        time.sleep(1.5)
+        print("   earpiece:", earpiece(y))
+        say("Hanging up with Bea on hold: the phone rings her back; lifting the handset resumes her")
+        ctl.request({"cmd": "hook", "state": "on"})
+        wait_call(ctl, "ended")
+        time.sleep(0.5)
+        print("   handset:", ctl.request({"cmd": "status"})["handset"])
+        ctl.request({"cmd": "hook", "state": "off"})
+        ctl.wait_event(lambda e: e["event"] == "call" and e["call_id"] == second and e["state"] == "connected", 20)
+        time.sleep(1.5)
+        print("   earpiece:", earpiece(y))
+        ctl.request({"cmd": "hook", "state": "on"})
+        wait_call(ctl, "ended")
+
+        say("Dialling 911: an emergency number goes out at once, as dialled")
+        ctl.request({"cmd": "hook", "state": "off"})
+        for k in "911":
+            ctl.request({"cmd": "key", "key": k})
+        wait_call(ctl, "dialing", 5)
+        ev = wait_call(ctl, "connected")
+        start = y.admin("GET", f"/call/{ev['call_id']}")["start_request"]
+        print(f"   /start carried to={start['to']!r} from={start['from']!r} (no guessed country code)")
         ctl.request({"cmd": "hook", "state": "on"})
         wait_call(ctl, "ended")
         show_events(ctl)
