@@ -112,7 +112,19 @@ void Phone::run_handset_actions() {
   in_actions_ = false;
 }
 
-void Phone::call_changed(const call::CallMachine& c, std::string_view line) { events_.call(c, line); }
+void Phone::call_changed(const call::CallMachine& c, std::string_view line) {
+  events_.call(c, line);
+  // A call that failed (not one the far end simply hung up) goes on the
+  // owner's error list with the network's own words.
+  if (c.state() == call::State::kEnded && c.tone() == handset::Tone::kReorder &&
+      !c.reason().starts_with("remote_hangup")) {
+    char msg[256];
+    std::snprintf(msg, sizeof msg, "call %s %.*s failed: %.*s", c.direction() == call::Direction::kOut ? "to" : "from",
+                  static_cast<int>(c.peer().size()), c.peer().data(), static_cast<int>(c.reason().size()),
+                  c.reason().data());
+    status_.add_error(msg);
+  }
+}
 
 void Phone::calls_settled() {
   handset_.line_in_call(calls_.any_active());

@@ -137,6 +137,24 @@ class CallWaiting(TwoCalls):
         self.assert_hears(FIRST_HZ, "the first call goes on")
 
 
+class Unlink(TwoCalls):
+    def test_unlinking_from_the_page_during_a_call_ends_it(self):
+        _, first = self.first_call()
+        st, _, _ = self.y.post("/unlink")
+        self.assertEqual(st, 303)
+        ev = self.call_event(lambda e: e["call_id"] == first and e["state"] == "ended")
+        self.assertEqual(ev["reason"], "local_hangup")
+        ends = [q for q in self.y.admin("GET", f"/call/{first}")["requests"] if q["method"] == "DELETE"]
+        self.assertEqual([q["reason"] for q in ends], ["Terminated"])
+        self.y.wait_line("unlinked")
+
+    def test_a_failed_call_says_why_on_the_page(self):
+        self.assertTrue(self.ctl.request({"cmd": "dial", "to": "14255550193"})["ok"])  # NotReachable
+        ev = self.call_event(lambda e: e["state"] == "ended")
+        self.assertIn("not_reachable", ev["reason"])
+        self.assertIn("failed: not_reachable", self.y.page())
+
+
 class CallWaitingOff(TwoCalls):
     call_waiting = False
 
