@@ -15,6 +15,10 @@ Measures, in this order, on one agent process:
             split with the simulator's own timestamps into device and
             simulator/aiortc time
   soak      (--soak N) N calls back to back, RSS and open fds every tenth
+  faults    (--soak-faults MINUTES) calls, outgoing and incoming, for that long
+            while the simulator drops the notification channel, answers 500s
+            and loses 5 % of media datagrams each way: every call's outcome,
+            calls left stuck, RSS and open fds every tenth call
 """
 import argparse
 import json
@@ -40,6 +44,55 @@ def log(*a):
     print("agent_bench:", *a, file=sys.stderr, flush=True)
 
 
+def soak_with_faults(y, ctl, p, minutes, call_state):
+    """Calls for `minutes` under faults; never asserts, counts."""
+    y.admin("POST", "/config", {"loss_pct": 5.0, "ring_delay_s": 0.5})
+    faults = ["close_1012", "http_status_once", "http_500_once", None]
+    outcomes, rows, stuck, i = {}, [], 0, 0
+    end = time.monotonic() + minutes * 60
+    while time.monotonic() < end and y.agent.proc.poll() is None:
+        i += 1
+        fault = faults[i % len(faults)]
+        if fault == "http_status_once":
+            y.fault(fault, path="/start", status=503, method="POST")
+        elif fault:
+            y.fault(fault)
+        incoming = i % 3 == 0
+        try:
+            if incoming:
+                y.admin("POST", "/call/incoming", {"from": "+14255550123"})
+                call_state("ringing", 20)
+                ctl.request({"cmd": "hook", "state": "off"})
+            else:
+                ctl.request({"cmd": "dial", "to": NUMBER})
+            ev = ctl.wait_event(lambda e: e["event"] == "call" and e["state"] in ("connected", "ended"), 30)
+            key = ("in " if incoming else "out ") + (ev["state"] if ev["state"] == "connected" else ev["reason"])
+        except (TimeoutError, AssertionError) as e:
+            key = ("in " if incoming else "out ") + "no answer from the agent: " + str(e)[:60]
+        outcomes[key] = outcomes.get(key, 0) + 1
+        time.sleep(1.0)
+        ctl.request({"cmd": "hook", "state": "on"})
+        deadline = time.time() + 15
+        while time.time() < deadline and ctl.request({"cmd": "status"})["calls"]:
+            time.sleep(0.2)
+        if [c for c in ctl.request({"cmd": "status"})["calls"] if c["state"] != "ended"]:
+            stuck += 1
+        ctl.pending_events.clear()
+        if i % 10 == 0:
+            st = p.status()
+            row = {"call": i, "rss_kb": st["VmRSS"], "rss_anon_kb": st.get("RssAnon"), "fds": p.fds(),
+                   "hwm_kb": st["VmHWM"]}
+            rows.append(row)
+            log(f"faults: after {i} calls RSS {row['rss_kb']} kB, fds {row['fds']}, outcomes {outcomes}")
+    y.admin("POST", "/config", {"loss_pct": 0.0})
+    res = {"faults_minutes": minutes, "faults_calls": i, "faults_outcomes": outcomes, "faults_stuck": stuck,
+           "faults_rows": rows, "faults_agent_alive": y.agent.proc.poll() is None}
+    if len(rows) >= 2:
+        res["faults_rss_growth_pct"] = 100 * (rows[-1]["rss_kb"] - rows[0]["rss_kb"]) / rows[0]["rss_kb"]
+        res["faults_fd_growth"] = rows[-1]["fds"] - rows[0]["fds"]
+    return res
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
@@ -47,6 +100,7 @@ def main():
     ap.add_argument("--window", type=float, default=30)
     ap.add_argument("--calls", type=int, default=10)
     ap.add_argument("--soak", type=int, default=0)
+    ap.add_argument("--soak-faults", type=float, default=0, metavar="MINUTES")
     ap.add_argument("--profile", type=float, default=0,
                     help="instead of the benchmarks: sample dialtoned with perf for this many "
                          "seconds in a call and print where its CPU goes (self time by library and symbol)")
@@ -109,6 +163,8 @@ def main():
                                      check=True, capture_output=True, text=True).stdout
                 print(f"--- self time by {sort} ---\n{rep}", file=sys.stderr)
             hang_up()
+        elif a.soak_faults:
+            out.update(soak_with_faults(y, ctl, p, a.soak_faults, call_state))
         elif not a.soak:
             time.sleep(2)
             c0 = p.cpu_s()

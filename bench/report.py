@@ -36,8 +36,24 @@ def ratio(a, b):
     return f"{a / b:.2f}" if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else "n/a"
 
 
+def faults_report(d):
+    print(f"{d['faults_calls']} calls in {d['faults_minutes']} min under faults (channel drops, 500/503s, "
+          f"5 % media loss each way); agent alive at the end: {d['faults_agent_alive']}; "
+          f"calls left stuck: {d['faults_stuck']}")
+    for k, n in sorted(d["faults_outcomes"].items(), key=lambda kv: -kv[1]):
+        print(f"  {n:>5}  {k}")
+    print(f"{'after call':>10} {'RSS kB':>8} {'anon kB':>8} {'peak kB':>8} {'fds':>4}")
+    for r in d["faults_rows"]:
+        print(f"{r['call']:>10} {r['rss_kb']:>8} {r['rss_anon_kb'] or 0:>8} {r['hwm_kb']:>8} {r['fds']:>4}")
+    if "faults_rss_growth_pct" in d:
+        print(f"RSS growth from the tenth call to the last: {d['faults_rss_growth_pct']:+.2f} %; "
+              f"fd growth: {d['faults_fd_growth']:+d}")
+
+
 def soak_report(path):
     d = load(path)
+    if "faults_calls" in d:
+        return faults_report(d)
     if "soak" not in d:
         print("soak failed:", d.get("error", d))
         return

@@ -3,6 +3,10 @@
 #   bench/run.sh          set up, build (build-bench/, -DDIALTONE_BENCH=ON),
 #                         run every benchmark, print the table (~4 min)
 #   bench/run.sh --soak   100 calls back to back: RSS and open fds every tenth
+#   bench/run.sh --soak --faults [MINUTES]
+#                         calls for MINUTES (default 60) while the simulator
+#                         drops the channel, answers 500s and loses 5 % of
+#                         media packets: outcomes, stuck calls, RSS and fds
 #   bench/run.sh --profile
 #                         perf samples dialtoned for 20 s in a call and prints
 #                         its CPU by library and symbol (what to work on next)
@@ -15,7 +19,9 @@ soak=0
 profile=0
 window=${BENCH_WINDOW:-30}
 calls=${BENCH_CALLS:-10}
+faults=0
 [ "${1:-}" = "--soak" ] && soak=1
+if [ "$soak" = 1 ] && [ "${2:-}" = "--faults" ]; then faults=${3:-60}; fi
 [ "${1:-}" = "--profile" ] && profile=1
 
 # Packages and build: setup.sh installs Dialtone's packages and builds the
@@ -40,6 +46,11 @@ if [ "$profile" = 1 ]; then
   exit 0
 fi
 
+if [ "$faults" != 0 ]; then
+  "$netns" $py agent_bench.py --build "$build" --preload "$build/bench/alloc_preload.so" --soak-faults "$faults" >"$out/soak.json"
+  $py report.py --soak "$out/soak.json"
+  exit 0
+fi
 if [ "$soak" = 1 ]; then
   "$netns" $py agent_bench.py --build "$build" --preload "$build/bench/alloc_preload.so" --soak 100 >"$out/soak.json"
   $py report.py --soak "$out/soak.json"

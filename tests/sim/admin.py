@@ -122,6 +122,9 @@ class AdminApi:
             except (TypeError, ValueError):
                 raise _json_error(web.HTTPBadRequest, f"{k}: bad value {v!r}")
             setattr(cfg, k, v)
+            if k == "loss_pct":
+                import farend  # yna_sim imports it at start-up
+                farend.LOSS["pct"] = float(v)
         self.state.event("config", changes=body)
         return web.json_response(self._config_dict())
 

@@ -26,6 +26,7 @@ import ipaddress
 import logging
 import math
 import os
+import random
 import re
 import struct
 import time
@@ -77,6 +78,34 @@ async def _add_remote_loopback_only(self, remote_candidate):
 
 
 aioice.ice.Connection.add_remote_candidate = _add_remote_loopback_only
+
+# Datagram loss on the far ends' media paths (DTLS, SRTP, SRTCP), both
+# directions, for soak runs (config `loss_pct`); STUN checks are not dropped.
+LOSS = {"pct": 0.0}
+_loss_rng = random.Random(0x10557)
+_orig_sendto = aioice.ice.Connection.sendto
+_orig_recvfrom = aioice.ice.Connection.recvfrom
+
+
+def _lost() -> bool:
+    return LOSS["pct"] > 0 and _loss_rng.random() * 100 < LOSS["pct"]
+
+
+async def _sendto_lossy(self, data, component):
+    if _lost():
+        return
+    await _orig_sendto(self, data, component)
+
+
+async def _recvfrom_lossy(self):
+    while True:
+        result = await _orig_recvfrom(self)
+        if not _lost():
+            return result
+
+
+aioice.ice.Connection.sendto = _sendto_lossy
+aioice.ice.Connection.recvfrom = _recvfrom_lossy
 
 if not any(c.mimeType.lower() == "audio/telephone-event" for c in aiortc_codecs.CODECS["audio"]):
     aiortc_codecs.CODECS["audio"] += [

@@ -32,10 +32,11 @@ class Config:
     tone_hz: float = 1000.0           # what the far end plays once connected
     early_tone_hz: float = 425.0      # early media tone
     ring_delay_s: float = 2.0         # ringing time for ring_answer and friends
+    loss_pct: float = 0.0             # media datagrams the far ends lose, each way
 
     UPDATABLE = ("token_lifetime_s", "status_202_count", "retry_after_s", "link_deny",
                  "redelivery_s", "redelivery_max", "default_behaviour", "numbers", "tone_hz",
-                 "early_tone_hz", "ring_delay_s")
+                 "early_tone_hz", "ring_delay_s", "loss_pct")
 
 
 @dataclass
