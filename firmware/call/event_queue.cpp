@@ -37,7 +37,7 @@ bool EventQueue::push(const Input& in) {
     e.sdp = sdp_[sdp].view();
   }
   ++count_;
-  if (count_ > high_water_) high_water_ = count_;
+  gauge_.set_used(count_);
   return true;
 }
 
@@ -48,6 +48,7 @@ void EventQueue::pop() {
   s.sdp = -1;
   head_ = (head_ + 1) % limits::kCallEventsQueued;
   --count_;
+  gauge_.set_used(count_);
 }
 
 }  // namespace dialtone::call

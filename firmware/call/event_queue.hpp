@@ -13,6 +13,7 @@
 #include "firmware/call/call_machine.hpp"
 #include "firmware/core/fixed_vector.hpp"
 #include "firmware/core/limits.hpp"
+#include "firmware/core/pool_gauge.hpp"
 
 namespace dialtone::call {
 
@@ -45,7 +46,7 @@ class EventQueue {
   const Input* front() const { return count_ ? &slots_[head_].in : nullptr; }
   void pop();
   std::size_t size() const { return count_; }
-  std::size_t high_water() const { return high_water_; }
+  std::size_t high_water() const { return gauge_.high_water(); }
 
  private:
   struct Slot {
@@ -61,7 +62,8 @@ class EventQueue {
   Slot slots_[limits::kCallEventsQueued];
   FixedString<limits::kSdpMax> sdp_[limits::kCallSdpSlots];
   bool sdp_used_[limits::kCallSdpSlots] = {};
-  std::size_t head_ = 0, count_ = 0, high_water_ = 0;
+  std::size_t head_ = 0, count_ = 0;
+  PoolGauge gauge_{"call_inputs", limits::kCallEventsQueued};
 };
 
 }  // namespace dialtone::call

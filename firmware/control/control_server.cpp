@@ -107,6 +107,7 @@ void ControlServer::on_accept() {
     slot->last_active = loop_.now();
     slot->in_len = 0;
     slot->out.clear();
+    gauge_.set_used(clients());
     Client* c = slot;
     if (!loop_.add_fd(fd, POLLIN, [this, c](short rev) { on_client(*c, rev); })) {
       ::close(fd);
@@ -141,6 +142,7 @@ void ControlServer::drop(Client& c, const char* why) {
   ::close(c.fd);
   c.fd = -1;
   c.subscribed = false;
+  gauge_.set_used(clients());
 }
 
 void ControlServer::on_client(Client& c, short revents) {

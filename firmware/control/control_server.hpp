@@ -19,6 +19,7 @@
 #include "firmware/core/fixed_vector.hpp"
 #include "firmware/core/json.hpp"
 #include "firmware/core/limits.hpp"
+#include "firmware/core/pool_gauge.hpp"
 
 namespace dialtone::control {
 
@@ -100,6 +101,7 @@ class ControlServer {
   int listen_fd_ = -1;
   FixedString<limits::kPathMax> path_;
   Client clients_[limits::kControlClientsMax];
+  PoolGauge gauge_{"control_connections", limits::kControlClientsMax};
 };
 
 }  // namespace dialtone::control

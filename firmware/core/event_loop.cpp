@@ -40,6 +40,7 @@ bool EventLoop::add_fd(int fd, short events, FdHandler handler) {
   s.events = events;
   s.generation = ++generation_;
   s.handler = std::move(handler);
+  fd_gauge_.take();
   return true;
 }
 
@@ -56,6 +57,7 @@ void EventLoop::remove_fd(int fd) {
   fds_[slot].fd = -1;
   fds_[slot].generation = 0;
   fds_[slot].handler.reset();
+  fd_gauge_.give();
 }
 
 TimerId EventLoop::add_timer(TimeMs delay_ms, TimerHandler handler) {
@@ -72,6 +74,7 @@ TimerId EventLoop::add_timer_at(TimeMs deadline_ms, TimerHandler handler) {
     t.generation = ++generation_;
     if (t.generation == 0) t.generation = ++generation_;
     t.handler = std::move(handler);
+    timer_gauge_.take();
     return TimerId{i, t.generation};
   }
   DT_LOGE("loop", "add_timer: all %zu timer slots in use (limits::kMaxTimers)", limits::kMaxTimers);
@@ -85,6 +88,7 @@ bool EventLoop::cancel_timer(TimerId& id) {
   if (was) {
     t.armed = false;
     t.handler.reset();
+    timer_gauge_.give();
   }
   id = TimerId{};
   return was;
@@ -120,6 +124,7 @@ void EventLoop::fire_due_timers() {
     TimerHandler h = std::move(t.handler);
     t.armed = false;
     t.handler.reset();
+    timer_gauge_.give();
     h();
   }
 }

@@ -12,6 +12,7 @@
 #include "firmware/core/clock.hpp"
 #include "firmware/core/inplace_function.hpp"
 #include "firmware/core/limits.hpp"
+#include "firmware/core/pool_gauge.hpp"
 
 typedef struct _GMainContext GMainContext;
 
@@ -80,6 +81,8 @@ class EventLoop {
 
   FdSlot fds_[limits::kMaxFds];
   TimerSlot timers_[limits::kMaxTimers];
+  PoolGauge fd_gauge_{"loop_fds", limits::kMaxFds};
+  PoolGauge timer_gauge_{"loop_timers", limits::kMaxTimers};
   std::uint64_t timer_order_ = 0;
   std::uint32_t generation_ = 0;
   TimeMs now_ = 0;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "firmware/core/limits.hpp"
+#include "firmware/core/pool_gauge.hpp"
 
 namespace dialtone {
 namespace {
@@ -35,6 +36,11 @@ struct HookInstaller {
 
 void install_hooks() { static HookInstaller once; }
 
+PoolGauge& arena_gauge() {
+  static PoolGauge gauge{"json_arena_bytes", limits::kJsonArenaBytes};
+  return gauge;
+}
+
 }  // namespace
 
 JsonDocument::JsonDocument(std::string_view text) {
@@ -44,9 +50,13 @@ JsonDocument::JsonDocument(std::string_view text) {
   root_ = cJSON_ParseWithLength(text.data(), text.size());
   oom_ = g_oom;
   if (oom_) root_ = nullptr;
+  arena_gauge().set_used(oom_ ? limits::kJsonArenaBytes : g_used);
 }
 
-JsonDocument::~JsonDocument() { g_used = 0; }
+JsonDocument::~JsonDocument() {
+  g_used = 0;
+  arena_gauge().set_used(0);
+}
 
 std::size_t json_arena_used() { return g_used; }
 std::size_t json_arena_peak() { return g_peak; }

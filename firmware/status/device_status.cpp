@@ -2,6 +2,9 @@
 
 #include <cstdio>
 
+#include "firmware/core/pool_gauge.hpp"
+#include "firmware/core/process_memory.hpp"
+
 namespace dialtone::status {
 
 std::size_t DeviceStatus::add_line(std::string_view kind) {
@@ -109,14 +112,22 @@ void DeviceStatus::write(JsonWriter& w) const {
   w.begin_array("errors");
   for (std::size_t i = 0; i < n; ++i) w.value_string(errs[i]);
   w.end_array();
+  // Every fixed pool: how close the device runs to its limits.
   w.begin_object("pools");
-  if (calls_) {
-    w.begin_object("call_inputs")
-        .number("capacity", static_cast<std::int64_t>(limits::kCallEventsQueued))
-        .number("high_water", static_cast<std::int64_t>(calls_->queue_high_water()))
+  for (const PoolGauge* g : PoolGauge::all()) {
+    w.begin_object(g->name())
+        .number("capacity", static_cast<std::int64_t>(g->capacity()))
+        .number("used", static_cast<std::int64_t>(g->used()))
+        .number("high_water", static_cast<std::int64_t>(g->high_water()))
         .end_object();
   }
   w.end_object();
+  const ProcessMemory mem = read_process_memory();
+  w.begin_object("memory")
+      .number("rss_kb", mem.rss_kb)
+      .number("rss_anon_kb", mem.rss_anon_kb)
+      .number("peak_rss_kb", mem.hwm_kb)
+      .end_object();
 }
 
 }  // namespace dialtone::status

@@ -85,11 +85,13 @@ void WebServer::on_accept() {
     c.accepted_at = loop_.now();
     c.out_len = c.out_sent = 0;
     c.parser.reset();
+    gauge_.take();
     std::size_t i = index(c);
     std::uint32_t gen = c.gen;
     if (!loop_.add_fd(fd, POLLIN, [this, i](short ev) { on_client(clients_[i], ev); })) {
       ::close(fd);
       c.fd = -1;
+      gauge_.give();
       continue;
     }
     c.idle = loop_.add_timer(timeouts_.connection_max_ms, [this, i, gen] {
@@ -202,6 +204,7 @@ void WebServer::drop(Client& c) {
   ::close(c.fd);
   c.fd = -1;
   c.out_len = c.out_sent = 0;
+  gauge_.give();
 }
 
 }  // namespace dialtone::web

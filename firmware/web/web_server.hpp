@@ -14,6 +14,7 @@
 
 #include "firmware/core/event_loop.hpp"
 #include "firmware/core/limits.hpp"
+#include "firmware/core/pool_gauge.hpp"
 #include "firmware/web/web_page.hpp"
 #include "protocol/common/random.hpp"
 #include "protocol/http/http_parser.hpp"
@@ -67,6 +68,7 @@ class WebServer {
   std::uint16_t port_ = 0;
   std::uint32_t gen_ = 0;
   Client clients_[limits::kWebClientsMax];
+  PoolGauge gauge_{"web_connections", limits::kWebClientsMax};
 };
 
 }  // namespace dialtone::web

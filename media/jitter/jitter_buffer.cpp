@@ -2,9 +2,20 @@
 
 #include <cstring>
 
+#include "firmware/core/pool_gauge.hpp"
 #include "media/rtp/seq.hpp"
 
 namespace dialtone::media {
+namespace {
+
+// One gauge for every call's buffer: its high-water mark is the fullest any ran.
+PoolGauge& slots_gauge() {
+  static PoolGauge gauge{"jitter_slots", limits::kJitterSlots};
+  return gauge;
+}
+
+}  // namespace
+
 namespace {
 // A jump further than this (either way) is a new stream, not reordering:
 // three times what the slots can hold.
@@ -64,6 +75,7 @@ void JitterBuffer::store(const RtpPacket& p) {
   s.size = static_cast<std::uint16_t>(p.payload.size());
   if (!p.payload.empty()) std::memcpy(s.data.data(), p.payload.data(), p.payload.size());
   ++count_;
+  slots_gauge().set_used(count_);
   if (seq_newer(p.sequence, highest_)) highest_ = p.sequence;
   ++stats_.received;
 }

@@ -38,6 +38,7 @@ Stream* TransportPool::acquire(bool secure) {
     for (std::size_t i = 0; i < limits::kTlsStreamsMax; ++i)
       if (tls_ready_ && !tls_taken_[i]) {
         tls_taken_[i] = true;
+        tls_gauge_.take();
         return &tls(i);
       }
   } else {
@@ -56,7 +57,10 @@ void TransportPool::release(Stream* s) {
   if (!s) return;
   s->close();
   for (std::size_t i = 0; i < limits::kTlsStreamsMax; ++i)
-    if (s == &tls(i)) tls_taken_[i] = false;
+    if (s == &tls(i) && tls_taken_[i]) {
+      tls_taken_[i] = false;
+      tls_gauge_.give();
+    }
   for (std::size_t i = 0; i < limits::kTcpStreamsMax; ++i)
     if (s == &tcp(i)) tcp_taken_[i] = false;
 }

@@ -7,6 +7,7 @@
 
 #include "firmware/core/event_loop.hpp"
 #include "firmware/core/limits.hpp"
+#include "firmware/core/pool_gauge.hpp"
 #include "protocol/tls/stream.hpp"
 #include "protocol/tls/tls_stream.hpp"
 
@@ -37,6 +38,7 @@ class TransportPool {
   alignas(TlsStream) unsigned char tls_mem_[limits::kTlsStreamsMax][sizeof(TlsStream)];
   alignas(TcpStream) unsigned char tcp_mem_[limits::kTcpStreamsMax][sizeof(TcpStream)];
   bool tls_taken_[limits::kTlsStreamsMax] = {};
+  PoolGauge tls_gauge_{"tls_connections", limits::kTlsStreamsMax};
   bool tcp_taken_[limits::kTcpStreamsMax] = {};
   bool tls_ready_ = false;
   FixedString<160> dns_servers_;
