@@ -44,11 +44,11 @@ inline void check(bool ok) {
 }
 
 // Everything a caller may read from a parser, for two parsers that saw the
-// same bytes. On an error only the error itself is compared: the byte at
-// which a limit trips depends on how the callbacks were split.
+// same bytes. Of a refused message only the refusal is compared: which of
+// two faults is named first (an over-long header list, a bad character
+// further on) depends on where the callbacks were split.
 inline void check_same(const HttpMessageParser& a, const HttpRun& ra, const HttpMessageParser& b, const HttpRun& rb) {
   check(ra.status == rb.status);
-  check(a.error() == b.error());
   if (ra.status != HttpParseStatus::kComplete) return;
   check(ra.consumed == rb.consumed);
   check(a.status() == b.status());
