@@ -3,7 +3,8 @@
 # AddressSanitizer and UndefinedBehaviorSanitizer, and runs each one for a
 # while over its corpus (tests/fuzz/corpus/<name>), one target at a time.
 #   scripts/fuzz.sh [SECONDS] [--merge] [--build-dir DIR] [TARGET...]
-# SECONDS per target (default 60). TARGET: sdp, fuzz_sdp, ... (default: all).
+# SECONDS per target (default 60; 0 only replays the corpora, e.g. to merge
+# what earlier runs found). TARGET: sdp, fuzz_sdp, ... (default: all).
 # --merge adds the inputs that found new coverage to the repository corpus
 # (libFuzzer -merge=1: only inputs that add coverage); otherwise they stay in
 # the build directory. Crashing inputs are kept in <build-dir>/artifacts/.
@@ -81,7 +82,9 @@ for t in "${targets[@]}"; do
   before=$(find "$artifacts" -type f | wc -l)
   echo "fuzz: $t for ${seconds}s (log: $log)"
   status=0
-  "$build_dir/tests/fuzz/$t" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
+  limit=-max_total_time="$seconds"
+  [ "$seconds" = 0 ] && limit=-runs=0  # libFuzzer reads a zero time limit as none
+  "$build_dir/tests/fuzz/$t" "$limit" -timeout=10 -print_final_stats=1 \
     -artifact_prefix="$artifacts/" "$work" "$corpus" >"$log" 2>&1 || status=$?
   after=$(find "$artifacts" -type f | wc -l)
   crashes=$((after - before))
