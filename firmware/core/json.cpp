@@ -74,6 +74,8 @@ std::optional<std::int64_t> json_int(const cJSON* obj, const char* key) {
   const cJSON* v = json_get(obj, key);
   if (!v || !cJSON_IsNumber(v)) return std::nullopt;
   double d = v->valuedouble;
+  // Converting a double outside int64's range (1e300, inf) is undefined.
+  if (!(d >= -0x1p63 && d < 0x1p63)) return std::nullopt;
   if (d != static_cast<double>(static_cast<std::int64_t>(d))) return std::nullopt;
   return static_cast<std::int64_t>(d);
 }

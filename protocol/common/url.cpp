@@ -100,11 +100,13 @@ UrlError parse_url(std::string_view text, Url& out) {
 
   for (char c : target)
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return UrlError::kBadTarget;
-  if (target.size() + 1 > limits::kUrlMax) return UrlError::kTargetTooLong;
+  // The limit is on the target as stored: a query alone gets its "/" first.
+  bool add_slash = target.empty() || target.front() == '?';
+  if (target.size() + (add_slash ? 1 : 0) > limits::kUrlMax) return UrlError::kTargetTooLong;
 
   out.host.assign(host);
   out.port = static_cast<std::uint16_t>(p);
-  if (target.empty() || target.front() == '?') {
+  if (add_slash) {
     out.target.assign("/");
     out.target.append(target);
   } else {

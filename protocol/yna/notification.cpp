@@ -60,6 +60,8 @@ bool opt_string(const cJSON* obj, const char* key, std::string_view& out) {
 bool integer_value(const cJSON* v, std::int64_t& out) {
   if (!v || !cJSON_IsNumber(v)) return false;
   double d = v->valuedouble;
+  // Converting a double outside int64's range (1e400 parses as inf) is undefined.
+  if (!(d >= -0x1p63 && d < 0x1p63)) return false;
   if (d != static_cast<double>(static_cast<std::int64_t>(d))) return false;
   out = static_cast<std::int64_t>(d);
   return true;

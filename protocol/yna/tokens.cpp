@@ -86,9 +86,15 @@ void TokenManager::set(const TokenPair& p, TimeMs now, std::int64_t now_unix_s) 
   // 80 % of the lifetime after issue, in milliseconds; what already passed
   // (a pair loaded at start-up) is taken off. A clock that went backwards
   // does not push the refresh past the pair's full lifetime.
-  std::int64_t due_unix_ms = p.obtained_unix_s * 1000 + p.expires_in_s * 800;
-  std::int64_t left_ms = due_unix_ms - now_unix_s * 1000;
-  if (left_ms > p.expires_in_s * 800) left_ms = p.expires_in_s * 800;
+  // expires_in comes from the server and obtained_unix_s from a file: both
+  // are clamped to +-1e11 s (some 3000 years) so the sums below cannot
+  // overflow, whatever they say.
+  constexpr std::int64_t kFar = 100'000'000'000;
+  auto clamp = [](std::int64_t s) { return s < -kFar ? -kFar : s > kFar ? kFar : s; };
+  std::int64_t lifetime_ms = clamp(p.expires_in_s) * 800;
+  std::int64_t due_unix_ms = clamp(p.obtained_unix_s) * 1000 + lifetime_ms;
+  std::int64_t left_ms = due_unix_ms - clamp(now_unix_s) * 1000;
+  if (left_ms > lifetime_ms) left_ms = lifetime_ms;
   refresh_at_ = left_ms <= 0 ? now : now + left_ms;
 }
 

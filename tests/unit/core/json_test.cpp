@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 
 namespace dialtone {
@@ -19,6 +20,15 @@ TEST(Json, TypedLookupsNeverCrashOnWrongTypes) {
   EXPECT_NE(json_object(doc.root(), "o"), nullptr);
   EXPECT_EQ(json_object(doc.root(), "arr"), nullptr);
   EXPECT_NE(json_array(doc.root(), "arr"), nullptr);
+}
+
+TEST(Json, NumbersBeyondInt64AreNotIntegers) {
+  JsonDocument doc(R"({"big":1e300,"inf":1e400,"top":9223372036854775807,"low":-9223372036854775808})");
+  ASSERT_TRUE(doc.ok());
+  EXPECT_FALSE(json_int(doc.root(), "big").has_value());
+  EXPECT_FALSE(json_int(doc.root(), "inf").has_value());
+  EXPECT_FALSE(json_int(doc.root(), "top").has_value());  // a double rounds it up to 2^63
+  EXPECT_EQ(json_int(doc.root(), "low").value(), INT64_MIN);
 }
 
 TEST(Json, MalformedTextIsRejected) {

@@ -133,6 +133,12 @@ TEST(Url, NamedErrors) {
   EXPECT_EQ(parse_url("https://h/a b", u), UrlError::kBadTarget);
   EXPECT_EQ(parse_url("https://" + std::string(300, 'a') + "/", u), UrlError::kHostTooLong);
   EXPECT_EQ(parse_url("https://h/" + std::string(limits::kUrlMax, 'a'), u), UrlError::kTargetTooLong);
+  // The same limit whether the target starts with its path or its query.
+  ASSERT_EQ(parse_url("https://h/" + std::string(limits::kUrlMax - 1, 'a'), u), UrlError::kOk);
+  EXPECT_EQ(u.target.size(), limits::kUrlMax);
+  ASSERT_EQ(parse_url("https://h?" + std::string(limits::kUrlMax - 2, 'a'), u), UrlError::kOk);
+  EXPECT_EQ(u.target.size(), limits::kUrlMax);
+  EXPECT_EQ(parse_url("https://h?" + std::string(limits::kUrlMax - 1, 'a'), u), UrlError::kTargetTooLong);
 }
 
 TEST(Percent, DecodesEscapesOnly) {

@@ -108,6 +108,14 @@ TEST(Notification, ItemErrors) {
   EXPECT_EQ(v[8].error, NotificationError::kBadFieldType);
 }
 
+TEST(Notification, IdBeyondInt64IsNotAnId) {
+  auto v = parse(R"({"notificationList":[{"sessionStatusNotification":{"status":"Ringing","callObjectRef":"x/y",
+      "notificationReference":{"notificationId":1e400}}}]})");
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_FALSE(v[0].has_id);
+  EXPECT_EQ(v[0].error, NotificationError::kBadNotificationId);
+}
+
 TEST(Notification, CallIdFromRef) {
   EXPECT_EQ(call_id_from_ref("https://h/a/b/C1"), "C1");
   EXPECT_EQ(call_id_from_ref("https://h/a/C1/"), "C1");

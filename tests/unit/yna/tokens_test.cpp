@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 using namespace dialtone::protocol::yna;
 
 namespace {
@@ -83,6 +85,19 @@ TEST(TokenManager, LoadedPairCountsTimeAlreadyPassed) {
   EXPECT_TRUE(m.refresh_due(7));
   m.set(p, 7, 0);  // clock far behind: never later than a full 80 %
   EXPECT_EQ(m.refresh_at(), 7 + 2'880'000);
+}
+
+TEST(TokenManager, HugeLifetimesDoNotOverflow) {
+  TokenPair p;
+  ASSERT_EQ(parse_token_response(R"({"access_token":"a","refresh_token":"r","token_type":"Bearer",
+      "expires_in":5022089407920166245})", 1000, p), TokenError::kOk);
+  TokenManager m;
+  m.set(p, 7, 1000);
+  EXPECT_GT(m.refresh_at(), 7 + 2'880'000);  // far away, not wrapped into the past
+  p.expires_in_s = 3600;
+  p.obtained_unix_s = INT64_MIN;  // a damaged token file
+  m.set(p, 7, 1000);
+  EXPECT_TRUE(m.refresh_due(7));
 }
 
 TEST(TokenManager, RefreshNowOn401AndClear) {
