@@ -129,7 +129,27 @@ bool AlsaAudio::start(EventLoop& loop, FrameHandler handler) {
   return true;
 }
 
-void AlsaAudio::stop() { close_all(); }
+void AlsaAudio::stop() {
+  close_all();
+  idle_ = false;
+  resume_loop_ = nullptr;
+  resume_handler_ = nullptr;
+}
+
+void AlsaAudio::set_idle(bool idle) {
+  if (idle == idle_) return;
+  if (idle) {
+    if (!loop_) return;  // not running: nothing to put to sleep
+    resume_loop_ = loop_;
+    resume_handler_ = handler_;
+    close_all();
+    idle_ = true;
+    return;
+  }
+  idle_ = false;
+  if (resume_loop_ && !start(*resume_loop_, std::move(resume_handler_)))
+    DT_LOGE("audio", "alsa: the sound card did not come back from idle");
+}
 
 void AlsaAudio::detach(const char* why) {
   // The frame clock stops (an unplugged USB codec): take the descriptors off

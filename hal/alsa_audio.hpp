@@ -27,6 +27,10 @@ class AlsaAudio final : public AudioDevice {
 
   bool start(EventLoop& loop, FrameHandler handler) override;
   void stop() override;
+  // Idle closes both PCMs (no poll descriptors, no wake-ups); waking opens
+  // them again as start() does.
+  void set_idle(bool idle) override;
+  bool idle() const override { return idle_; }
   std::uint32_t sample_rate() const override { return rate_; }
 
   std::uint64_t frames_processed() const { return frames_; }
@@ -56,6 +60,11 @@ class AlsaAudio final : public AudioDevice {
   std::size_t period_ = 0;  // frames
   EventLoop* loop_ = nullptr;
   FrameHandler handler_;
+  // While idle the PCMs are closed (the codec may power down); these bring
+  // them back.
+  bool idle_ = false;
+  EventLoop* resume_loop_ = nullptr;
+  FrameHandler resume_handler_;
   pollfd pfds_[kMaxPollFds]{};
   int npfds_ = 0;
   bool playback_dead_ = false;

@@ -27,6 +27,11 @@ class AudioDevice {
   // cannot be opened.
   virtual bool start(EventLoop& loop, FrameHandler handler) = 0;
   virtual void stop() = 0;
+  // Nothing to capture or play (on hook, no tone, no call): the device may
+  // stop its frame clock, so the agent wakes only for its network, until
+  // set_idle(false). Never called from inside the frame handler.
+  virtual void set_idle(bool idle) = 0;
+  virtual bool idle() const = 0;
   virtual std::uint32_t sample_rate() const = 0;
   std::size_t frame_samples() const { return sample_rate() / 50; }
 };

@@ -23,6 +23,7 @@ bool WavFileAudio::start(EventLoop& loop, FrameHandler handler) {
   loop_ = &loop;
   handler_ = std::move(handler);
   frames_ = dropped_ = 0;
+  idle_ = false;
   pacer_.start(monotonic_ms());
   arm();
   return true;
@@ -34,6 +35,23 @@ void WavFileAudio::stop() {
   handler_ = nullptr;
   capture_.close();
   playback_.close();
+}
+
+void WavFileAudio::set_idle(bool idle) {
+  if (idle == idle_ || !loop_) return;
+  idle_ = idle;
+  if (idle) {
+    loop_->cancel_timer(timer_);
+    idle_since_ = monotonic_ms();
+    return;
+  }
+  const TimeMs now = monotonic_ms();
+  const std::size_t n = frame_samples();
+  std::fill(out_, out_ + n, std::int16_t{0});
+  for (TimeMs t = idle_since_; t + FramePacer::kFrameMs <= now; t += FramePacer::kFrameMs)
+    playback_.write(std::span<const std::int16_t>(out_, n));
+  pacer_.start(now);
+  arm();
 }
 
 void WavFileAudio::arm() {
@@ -50,7 +68,7 @@ void WavFileAudio::on_timer() {
     DT_LOGW("audio", "file backend fell %u frames behind: skipped them", t.dropped);
   }
   for (std::uint32_t i = 0; i < t.run && loop_; ++i) run_frame();
-  if (loop_) arm();  // the handler may have stopped us
+  if (loop_ && !idle_) arm();  // the handler may have stopped us
 }
 
 void WavFileAudio::run_frame() {

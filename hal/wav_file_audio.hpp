@@ -23,6 +23,10 @@ class WavFileAudio final : public AudioDevice {
 
   bool start(EventLoop& loop, FrameHandler handler) override;
   void stop() override;
+  // Idle: no timer runs. On waking, the playback WAV gets the silence of the
+  // idle time, so it stays a faithful recording of the earpiece in real time.
+  void set_idle(bool idle) override;
+  bool idle() const override { return idle_; }
   std::uint32_t sample_rate() const override { return rate_; }
 
   std::uint64_t frames_processed() const { return frames_; }
@@ -41,6 +45,8 @@ class WavFileAudio final : public AudioDevice {
   FramePacer pacer_;
   EventLoop* loop_ = nullptr;
   TimerId timer_{};
+  bool idle_ = false;
+  TimeMs idle_since_ = 0;
   FrameHandler handler_;
   std::uint64_t frames_ = 0;
   std::uint64_t dropped_ = 0;

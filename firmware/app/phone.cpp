@@ -31,9 +31,12 @@ bool Phone::start() {
     h.on_key = [this](hal::Key k) { key(k); };
     if (!hw_.input->start(loop_, std::move(h))) return false;
   }
-  return hw_.audio.start(loop_, [this](std::span<const std::int16_t> c, std::span<std::int16_t> p) {
-    on_audio_frame(c, p);
-  });
+  if (!hw_.audio.start(loop_, [this](std::span<const std::int16_t> c, std::span<std::int16_t> p) {
+        on_audio_frame(c, p);
+      }))
+    return false;
+  update_audio_clock();
+  return true;
 }
 
 void Phone::stop() {
@@ -41,6 +44,7 @@ void Phone::stop() {
   if (hw_.input) hw_.input->stop();
   loop_.cancel_timer(handset_timer_);
   loop_.cancel_timer(bell_timer_);
+  loop_.cancel_timer(audio_idle_timer_);
 }
 
 void Phone::on_audio_frame(std::span<const std::int16_t> captured, std::span<std::int16_t> playback) {
@@ -144,6 +148,28 @@ void Phone::sync_outputs() {
   tones_.play(t);
   status_.set_playing(tones_.playing());
   arm_handset_timer();
+  update_audio_clock();
+}
+
+void Phone::update_audio_clock() {
+  const bool quiet = !handset_.off_hook() && tones_.playing() == handset::Tone::kNone && !calls_.any_active() &&
+                     !calls_.ringing();
+  if (!quiet) {
+    loop_.cancel_timer(audio_idle_timer_);
+    if (hw_.audio.idle()) {
+      DT_LOGD("audio", "waking the audio clock");
+      hw_.audio.set_idle(false);
+    }
+    return;
+  }
+  if (hw_.audio.idle() || audio_idle_timer_.valid()) return;
+  // From a timer, never from inside an audio frame: the device may close its
+  // descriptors while idle.
+  audio_idle_timer_ = loop_.add_timer(kAudioIdleAfterMs, [this] {
+    audio_idle_timer_ = TimerId{};
+    DT_LOGD("audio", "nothing to play or hear: the audio clock sleeps");
+    hw_.audio.set_idle(true);
+  });
 }
 
 void Phone::arm_handset_timer() {

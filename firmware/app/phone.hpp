@@ -65,6 +65,7 @@ class Phone final : public call::CallUi {
   void sync_outputs();
   void arm_handset_timer();
   void drive_bell(bool ringing);
+  void update_audio_clock();
 
   EventLoop& loop_;
   PhoneHardware hw_;
@@ -80,6 +81,10 @@ class Phone final : public call::CallUi {
   // A hardware bell follows the plan's ring cadence; we switch it.
   TimerId bell_timer_;
   TimeMs bell_started_ = 0;
+  // On hook with nothing to play or hear, the audio clock sleeps after a
+  // short grace (a hang-up is often followed by a new call).
+  static constexpr TimeMs kAudioIdleAfterMs = 1000;
+  TimerId audio_idle_timer_;
 };
 
 }  // namespace dialtone::app

@@ -116,5 +116,32 @@ TEST(WavFileAudio, HandlerMayStopTheDevice) {
   EXPECT_EQ(loop.timers_armed(), 0u);
 }
 
+TEST(WavFileAudio, IdleStopsTheClockAndTheRecordingKeepsRealTime) {
+  const std::string out = test::temp_path("idle-out.wav");
+  EventLoop loop;
+  WavFileAudio audio(8000, "", out);
+  std::size_t frames = 0;
+  ASSERT_TRUE(audio.start(loop, [&](std::span<const std::int16_t>, std::span<std::int16_t>) { ++frames; }));
+  run_until(loop, [&] { return frames >= 5; });
+  audio.set_idle(true);
+  EXPECT_TRUE(audio.idle());
+  EXPECT_EQ(loop.timers_armed(), 0u) << "idle: nothing wakes the loop for audio";
+  const std::size_t before = frames;
+  const TimeMs slept_from = monotonic_ms();
+  loop.run_once(300);  // nothing is armed: returns after the poll timeout
+  EXPECT_EQ(frames, before);
+  audio.set_idle(false);
+  const TimeMs slept_ms = monotonic_ms() - slept_from;
+  run_until(loop, [&] { return frames >= before + 3; });
+  audio.stop();
+  WavFormat f;
+  auto played = test::wav_samples(test::read_file(out), f);
+  // Every frame handled, plus the idle time as silence (whole frames).
+  const std::size_t idle_frames = static_cast<std::size_t>(slept_ms / 20);
+  EXPECT_GE(played.size(), (frames + idle_frames - 1) * 160);
+  EXPECT_LE(played.size(), (frames + idle_frames + 1) * 160);
+  ::unlink(out.c_str());
+}
+
 }  // namespace
 }  // namespace dialtone::hal

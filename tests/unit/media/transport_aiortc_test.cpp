@@ -154,11 +154,14 @@ void run_call(bool we_offer, int seconds) {
   ASSERT_TRUE(env.run_until(
       [&] {
         if (monotonic_ms() - call_start < (seconds - 5) * 1000) last5_start = us.rtp.size();
-        return far.lines.size() >= 2 || us.failed;
+        // aiortc closes its DTLS session (close_notify) right after printing
+        // its report; under load our loop may see the close first.
+        const bool peer_closed = us.failed && us.reason.find("close_notify") != std::string::npos;
+        return far.lines.size() >= 2 || (us.failed && !peer_closed);
       },
       (seconds + 25) * 1000));
   env.loop.cancel_timer(tick);
-  ASSERT_FALSE(us.failed) << us.reason;
+  ASSERT_GE(far.lines.size(), 2u) << us.reason;
   const std::string& result = far.lines[1];
   std::printf("aiortc reported: %s\nwe received %zu RTP packets (%zu in the last 5 s)\n", result.c_str(),
               us.rtp.size(), us.rtp.size() - last5_start);
