@@ -16,10 +16,11 @@ class LineReporter final : public line::YnaLineObserver {
   LineReporter(status::DeviceStatus& status, EventPublisher& events, std::size_t index)
       : status_(status), events_(events), index_(index) {}
 
-  void on_line_state(status::LineState s, std::string_view msisdn) override {
-    if (!status_.set_line(index_, s, msisdn, {})) return;
+  void on_line_state(status::LineState s, std::string_view msisdn, std::string_view reason) override {
+    if (!status_.set_line(index_, s, msisdn, reason)) return;  // empty: the state's generic reason
     const status::LineStatus& l = status_.lines()[index_];
-    DT_LOGI("line", "%s %s %s", l.kind.c_str(), status::line_state_name(s), l.address.c_str());
+    DT_LOGI("line", "%s %s %s%s%s", l.kind.c_str(), status::line_state_name(s), l.address.c_str(),
+            reason.empty() ? "" : ": ", reason.empty() ? "" : l.reason.c_str());
     events_.line(l);
   }
   void on_line_error(std::string_view msg) override { status_.add_error(msg); }

@@ -76,6 +76,8 @@ yna::Endpoint answer_endpoint(call::RemotePurpose p) {
 }  // namespace
 
 std::string_view YnaCalls::unavailable_reason() const {
+  // The line's own words first ("cannot reach ...: DNS lookup timed out").
+  if (!line_.reason().empty()) return line_.reason();
   return status::line_unavailable_reason(line_.state());
 }
 

@@ -50,20 +50,34 @@ YnaLine::YnaLine(EventLoop& loop, const config::YnaConfig& cfg, std::string_view
     channel_.on_closed(loop_.now(), code);
     kick();
   };
-  cb.on_error = [this](const protocol::WsFailure& f) {
-    ChannelFailure k = ChannelFailure::kConnect;
-    if (f.kind == protocol::WsFailure::Kind::kUpgradeRefused) k = ChannelFailure::kUpgradeRefused;
-    else if (f.kind == protocol::WsFailure::Kind::kBadHandshake) k = ChannelFailure::kBadHandshake;
-    else if (f.kind == protocol::WsFailure::Kind::kConnectionLost) k = ChannelFailure::kConnectionLost;
-    DT_LOGW("yna", "channel: %s (%s, HTTP %d)", protocol::to_string(f.kind), protocol::to_string(f.stream),
-            f.http_status);
-    channel_.set_random(0);
-    std::uint8_t r[4] = {};
-    if (rng_.fill(r)) channel_.set_random((std::uint32_t{r[0]} << 24) | (r[1] << 16) | (r[2] << 8) | r[3]);
-    channel_.on_failed(loop_.now(), k, f.http_status);
-    kick();
-  };
+  cb.on_error = [this](const protocol::WsFailure& f) { channel_failed(f); };
   ws_.set_callbacks(std::move(cb));
+}
+
+void YnaLine::channel_failed(const protocol::WsFailure& f) {
+  ChannelFailure k = ChannelFailure::kConnect;
+  if (f.kind == protocol::WsFailure::Kind::kUpgradeRefused) k = ChannelFailure::kUpgradeRefused;
+  else if (f.kind == protocol::WsFailure::Kind::kBadHandshake) k = ChannelFailure::kBadHandshake;
+  else if (f.kind == protocol::WsFailure::Kind::kConnectionLost) k = ChannelFailure::kConnectionLost;
+  DT_LOGW("yna", "channel: %s (%s, HTTP %d)", protocol::to_string(f.kind), protocol::to_string(f.stream),
+          f.http_status);
+  // Kept for the line's reason, should this attempt leave the line offline.
+  if (!f.reason.empty()) {
+    channel_failure_.assign(f.reason);
+  } else {
+    char why[64];
+    if (f.http_status)
+      std::snprintf(why, sizeof why, "notification channel: %s (HTTP %d)", protocol::to_string(f.kind),
+                    f.http_status);
+    else
+      std::snprintf(why, sizeof why, "notification channel: %s", protocol::to_string(f.kind));
+    channel_failure_.assign(why);
+  }
+  channel_.set_random(0);
+  std::uint8_t r[4] = {};
+  if (rng_.fill(r)) channel_.set_random((std::uint32_t{r[0]} << 24) | (r[1] << 16) | (r[2] << 8) | r[3]);
+  channel_.on_failed(loop_.now(), k, f.http_status);
+  kick();
 }
 
 YnaLine::~YnaLine() { stop(); }
@@ -118,7 +132,7 @@ bool YnaLine::start() {
   if (!reported_) {
     reported_ = true;
     reported_msisdn_.assign(msisdn_.view());
-    observer_.on_line_state(state_, msisdn_.view());
+    observer_.on_line_state(state_, msisdn_.view(), reason_.view());
   }
   return ok;
 }
@@ -185,11 +199,13 @@ void YnaLine::update_state() {
   f.network_down = network_down_;
   f.channel_offline = channel_.offline();
   LineState s = derive_yna_line_state(f);
-  if (s == state_ && msisdn_ == reported_msisdn_.view()) return;
+  std::string_view reason = yna_line_reason(f, rest_failure_.view(), channel_failure_.view());
+  if (s == state_ && msisdn_ == reported_msisdn_.view() && reason_ == reason) return;
   if (s != state_) DT_LOGI("yna", "line %s -> %s", line_state_name(state_), line_state_name(s));
   state_ = s;
   reported_msisdn_.assign(msisdn_.view());
-  if (reported_) observer_.on_line_state(state_, msisdn_.view());
+  reason_.assign(reason);
+  if (reported_) observer_.on_line_state(state_, msisdn_.view(), reason_.view());
 }
 
 void YnaLine::add_error(std::string_view msg) {
@@ -200,9 +216,11 @@ void YnaLine::add_error(std::string_view msg) {
 void YnaLine::rest_answered(const YnaResult& r) {
   // Any answer at all means the network is reachable.
   bool down = r.kind == YnaResult::Kind::kTransport;
+  if (down) rest_failure_.assign(r.reason.empty() ? std::string_view("no answer from the network") : r.reason);
+  else rest_failure_.clear();
   if (down != network_down_) {
     network_down_ = down;
-    if (down) add_error("network unreachable (TLS or connection failure)");
+    if (down) add_error(rest_failure_.view());
   }
 }
 
@@ -394,6 +412,7 @@ void YnaLine::channel_connect() {
   }
   if (!ok) {
     DT_LOGE("yna", "channel: could not start the connection");
+    channel_failure_.assign("notification channel: the connection could not be started");
     connect_failed_ = true;
     kick();
   }

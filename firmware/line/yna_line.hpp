@@ -37,8 +37,10 @@ namespace dialtone::line {
 class YnaLineObserver {
  public:
   virtual ~YnaLineObserver() = default;
-  // Every change of state or number (and once from start()).
-  virtual void on_line_state(LineState state, std::string_view msisdn) = 0;
+  // Every change of state, number or reason (and once from start()).
+  // `reason`: why an offline line cannot reach the network, in words;
+  // empty when there is nothing more to say than the state.
+  virtual void on_line_state(LineState state, std::string_view msisdn, std::string_view reason) = 0;
   // Something went wrong that the owner should see (logged already).
   virtual void on_line_error(std::string_view msg) = 0;
 };
@@ -62,6 +64,8 @@ class YnaLine final : private protocol::yna::YnaAuth,
   void unlink();
   LineState state() const { return state_; }
   std::string_view msisdn() const { return msisdn_.view(); }
+  // As on_line_state() last said.
+  std::string_view reason() const { return reason_.view(); }
 
   // For the call layer.
   protocol::yna::YnaRestClient& rest() { return rest_; }
@@ -106,6 +110,7 @@ class YnaLine final : private protocol::yna::YnaAuth,
   void become_unlinked(const char* why);
   void add_error(std::string_view msg);
   void rest_answered(const protocol::yna::YnaResult& r);
+  void channel_failed(const protocol::WsFailure& f);
   std::int64_t unix_now() const;
 
   EventLoop& loop_;
@@ -135,6 +140,11 @@ class YnaLine final : private protocol::yna::YnaAuth,
   LineState state_ = LineState::kUnlinked;
   FixedString<limits::kYnaMsisdnMax> msisdn_;
   FixedString<limits::kYnaMsisdnMax> reported_msisdn_;
+  // What the last failed REST request / channel attempt said, and the
+  // reason last reported (see yna_line_reason()).
+  FixedString<limits::kCallReasonMax> rest_failure_;
+  FixedString<limits::kCallReasonMax> channel_failure_;
+  FixedString<limits::kCallReasonMax> reason_;
   FixedString<limits::kUrlMax> channel_url_;
   protocol::yna::TokenPair pending_;  // a new pair, between parse and store
   TimerId timer_;

@@ -10,6 +10,8 @@
 //                found no server (TLS/connection failure), or the channel is
 //                still down after its first reconnect attempt
 #pragma once
+#include <string_view>
+
 #include "firmware/status/line_state.hpp"
 
 namespace dialtone::line {
@@ -30,6 +32,18 @@ inline LineState derive_yna_line_state(const YnaLineFacts& f) {
   if (f.network_down || f.channel_offline) return LineState::kOffline;
   if (f.registered && f.channel_usable) return LineState::kRegistered;
   return LineState::kRegistering;
+}
+
+// Why the line is offline, for the person at the phone: the words of the
+// failure that made it so (the REST request's or the channel attempt's, e.g.
+// "cannot reach yna.test: DNS lookup timed out after 10 s"). Empty, meaning
+// the generic sentence, in any other state or when nothing better is known.
+inline std::string_view yna_line_reason(const YnaLineFacts& f, std::string_view rest_failure,
+                                        std::string_view channel_failure) {
+  if (derive_yna_line_state(f) != LineState::kOffline) return {};
+  if (f.network_down && !rest_failure.empty()) return rest_failure;
+  if (f.channel_offline && !channel_failure.empty()) return channel_failure;
+  return rest_failure;
 }
 
 }  // namespace dialtone::line

@@ -1,5 +1,7 @@
 #include "protocol/http/http_client.hpp"
 
+#include <cstdio>
+
 #include "firmware/core/log.hpp"
 #include "protocol/http/http_writer.hpp"
 
@@ -142,7 +144,10 @@ bool HttpClient::start(Slot& s, bool reuse) {
     sl.timer = TimerId{};
     DT_LOGW("http", "%s:%u: no complete answer within %lld ms", sl.host.c_str(), static_cast<unsigned>(sl.port),
             static_cast<long long>(sl.timeout_ms));
-    complete(sl, failed(HttpClientError::kTimeout));
+    char took[24];
+    char what[48];
+    std::snprintf(what, sizeof what, "no answer within %s", format_seconds(took, sl.timeout_ms).data());
+    fail_connect(sl, HttpClientError::kTimeout, StreamError::kTimeout, what);
   });
   return true;
 }
@@ -158,7 +163,8 @@ void HttpClient::on_stream(Slot& s, StreamEvent ev, StreamError err) {
         start(s, false);  // the idle connection had died; once more on a new one
       } else {
         bool timed_out = err == StreamError::kTimeout || err == StreamError::kResolveTimeout;
-        complete(s, failed(timed_out ? HttpClientError::kTimeout : HttpClientError::kConnect, err));
+        fail_connect(s, timed_out ? HttpClientError::kTimeout : HttpClientError::kConnect, err,
+                     s.stream ? s.stream->failure() : std::string_view{});
       }
       return;
   }
@@ -204,6 +210,12 @@ void HttpClient::on_readable(Slot& s) {
       return;
     }
   }
+}
+
+void HttpClient::fail_connect(Slot& s, HttpClientError e, StreamError se, std::string_view what) {
+  HttpResult r = failed(e, se);
+  r.reason = describe_connect_failure(reason_, s.host.view(), s.port, se, what);
+  complete(s, r);
 }
 
 void HttpClient::complete(Slot& s, HttpResult r) {

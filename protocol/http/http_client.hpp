@@ -18,6 +18,7 @@
 #include "firmware/core/inplace_function.hpp"
 #include "protocol/common/url.hpp"
 #include "protocol/http/http_parser.hpp"
+#include "protocol/tls/connect_failure.hpp"
 #include "protocol/tls/transport_pool.hpp"
 
 namespace dialtone::protocol {
@@ -48,6 +49,9 @@ struct HttpResult {
   int status = 0;
   std::span<const HttpHeader> headers;
   std::string_view body;
+  // kConnect, kTimeout: the sentence for a person ("cannot reach
+  // 127.0.0.1:8443: connection refused"); else empty.
+  std::string_view reason;
   std::optional<std::string_view> header(std::string_view name) const { return find_header(headers, name); }
   // Retry-After in seconds (the delta-seconds form; an HTTP-date gives nullopt).
   std::optional<std::int64_t> retry_after_s() const;
@@ -94,6 +98,8 @@ class HttpClient {
   void on_stream(Slot& s, StreamEvent ev, StreamError err);
   void on_readable(Slot& s);
   void complete(Slot& s, HttpResult r);
+  // kConnect / kTimeout, with the sentence saying why.
+  void fail_connect(Slot& s, HttpClientError e, StreamError se, std::string_view what);
   void drop_connection(Slot& s);
   std::size_t index(const Slot& s) const { return static_cast<std::size_t>(&s - slots_); }
 
@@ -101,6 +107,7 @@ class HttpClient {
   TransportPool& pool_;
   std::uint32_t gen_ = 0;
   Slot slots_[limits::kHttpClientSlots];
+  char reason_[kConnectFailureMax];  // HttpResult::reason; one callback runs at a time
 };
 
 }  // namespace dialtone::protocol

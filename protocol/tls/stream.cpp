@@ -12,6 +12,7 @@
 
 #include "firmware/core/clock.hpp"
 #include "firmware/core/log.hpp"
+#include "protocol/tls/connect_failure.hpp"
 #include "protocol/tls/ip_san.hpp"
 
 namespace dialtone::protocol {
@@ -84,6 +85,7 @@ bool Stream::open(std::string_view host, std::uint16_t port, TimeMs timeout_ms, 
   hs_wants_write_ = write_blocked_ = read_wants_write_ = false;
   retry_len_ = 0;
   out_len_ = 0;
+  failure_.clear();
   started_ms_ = monotonic_ms();
   std::uint32_t g = gen_;
   // One deadline for lookup, connect and handshake together.
@@ -118,15 +120,12 @@ void Stream::on_resolved(const LookupResult& r) {
 }
 
 // The sentence the log and the person reading it get; the caller gets
-// kResolveTimeout. Seconds, as DNS timeouts are thought of.
+// kResolveTimeout.
 void Stream::fail_resolve_timeout(bool on_loop) {
+  char took[24];
+  format_seconds(took, monotonic_ms() - started_ms_);
   char detail[limits::kHostMax + 64];
-  long long tenths = (monotonic_ms() - started_ms_ + 50) / 100;
-  if (tenths % 10 == 0)
-    std::snprintf(detail, sizeof detail, "DNS lookup of %s timed out after %lld s", host_.c_str(), tenths / 10);
-  else
-    std::snprintf(detail, sizeof detail, "DNS lookup of %s timed out after %lld.%lld s", host_.c_str(),
-                  tenths / 10, tenths % 10);
+  std::snprintf(detail, sizeof detail, "DNS lookup of %s timed out after %s", host_.c_str(), took);
   fail(StreamError::kResolveTimeout, detail, on_loop);
 }
 
@@ -208,6 +207,13 @@ void Stream::log_failure(StreamError e, const char* detail) {
 
 void Stream::fail(StreamError e, const char* detail, bool on_loop) {
   log_failure(e, detail);
+  failure_.assign(to_string(e));
+  if (e == StreamError::kResolveTimeout || e == StreamError::kTimeout) {
+    // How long it waited is what a person asks first.
+    char took[24];
+    failure_.append(" after ");
+    failure_.append(format_seconds(took, monotonic_ms() - started_ms_));
+  }
   loop_.cancel_timer(timeout_timer_);
   resolver_.cancel();
   if (fd_ >= 0) {

@@ -80,6 +80,10 @@ class Stream {
   bool is_open() const { return state_ == State::kOpen; }
   std::size_t pending_output() const { return out_len_; }
   std::string_view host() const { return host_.view(); }
+  // The last failure in words, without the host: "DNS lookup timed out
+  // after 10 s", "connection refused", "certificate not trusted". Kept
+  // until the next open(); empty when the stream has not failed.
+  std::string_view failure() const { return failure_.view(); }
   std::uint16_t port() const { return port_; }
   void set_handler(StreamHandler h) { handler_ = std::move(h); }
   // DNS servers for host names, as a c-ares list "ip[:port],..."; null or
@@ -136,6 +140,7 @@ class Stream {
   bool read_wants_write_ = false;
   std::size_t retry_len_ = 0;  // TLS: a blocked write is retried with identical arguments
   FixedString<limits::kHostMax> host_;
+  FixedString<64> failure_;
   std::uint16_t port_ = 0;
   std::size_t out_len_ = 0;
   std::uint8_t out_[limits::kStreamOutBytes];

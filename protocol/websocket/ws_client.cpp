@@ -1,5 +1,7 @@
 #include "protocol/websocket/ws_client.hpp"
 
+#include <cstdio>
+
 #include "firmware/core/log.hpp"
 
 namespace dialtone::protocol {
@@ -20,7 +22,7 @@ const char* to_string(WsFailure::Kind k) {
 namespace {
 WsFailure failure(WsFailure::Kind k, StreamError e = StreamError::kNone, int status = 0,
                   WsUpgradeError u = WsUpgradeError::kOk, std::string_view body = {}) {
-  WsFailure f{k, e, status, u, body};
+  WsFailure f{k, e, status, u, body, {}};
   return f;
 }
 }  // namespace
@@ -81,12 +83,15 @@ bool WebSocketClient::connect(std::string_view url, std::span<const HttpHeader> 
   input_dead_ = false;
   state_ = State::kConnecting;
   // The stream's own timeout covers TCP + TLS; this one also covers the 101.
-  timer_ = loop_.add_timer(timeout_ms, [this, g] {
+  timer_ = loop_.add_timer(timeout_ms, [this, g, timeout_ms] {
     if (g != gen_) return;
     timer_ = TimerId{};
     if (state_ == State::kConnecting || state_ == State::kUpgrading) {
       DT_LOGW("ws", "%s: no upgrade answer in time", url_.host.c_str());
-      fail(failure(WsFailure::Kind::kTimeout));
+      char took[24];
+      char what[64];
+      std::snprintf(what, sizeof what, "no answer to the upgrade within %s", format_seconds(took, timeout_ms).data());
+      fail_connect(WsFailure::Kind::kTimeout, StreamError::kTimeout, what);
     } else if (state_ == State::kClosing) {
       finish_close(close_code_sent_, "");  // the peer never answered our close
     }
@@ -100,6 +105,12 @@ void WebSocketClient::fail(WsFailure f) {
     auto h = cb_.on_error;
     h(f);
   }
+}
+
+void WebSocketClient::fail_connect(WsFailure::Kind k, StreamError e, std::string_view what) {
+  WsFailure f = failure(k, e);
+  f.reason = describe_connect_failure(reason_, url_.host.view(), url_.port, e, what);
+  fail(f);
 }
 
 void WebSocketClient::finish_close(std::uint16_t code, std::string_view reason) {
@@ -124,7 +135,7 @@ void WebSocketClient::on_stream(StreamEvent ev, StreamError err) {
         fail(failure(WsFailure::Kind::kConnectionLost, err));
       } else {
         bool timed_out = err == StreamError::kTimeout || err == StreamError::kResolveTimeout;
-        fail(failure(timed_out ? WsFailure::Kind::kTimeout : WsFailure::Kind::kConnect, err));
+        fail_connect(timed_out ? WsFailure::Kind::kTimeout : WsFailure::Kind::kConnect, err, stream_->failure());
       }
       return;
   }

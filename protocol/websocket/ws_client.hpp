@@ -25,6 +25,7 @@
 #include "protocol/common/random.hpp"
 #include "protocol/common/url.hpp"
 #include "protocol/http/http_parser.hpp"
+#include "protocol/tls/connect_failure.hpp"
 #include "protocol/tls/transport_pool.hpp"
 #include "protocol/websocket/ws_frame.hpp"
 #include "protocol/websocket/ws_handshake.hpp"
@@ -46,6 +47,9 @@ struct WsFailure {
   int http_status = 0;
   WsUpgradeError upgrade = WsUpgradeError::kOk;
   std::string_view body;  // the refusal's body (kUpgradeRefused), valid in the callback
+  // kConnect, kTimeout: the sentence for a person ("cannot reach HOST: DNS
+  // lookup timed out after 10 s"), valid in the callback; else empty.
+  std::string_view reason;
 };
 const char* to_string(WsFailure::Kind k);
 
@@ -88,6 +92,8 @@ class WebSocketClient {
   bool send_frame(WsOpcode op, std::span<const std::uint8_t> payload);
   void send_close(std::uint16_t code, std::string_view reason);
   void fail(WsFailure f);
+  // A connection that never opened: says why, in words, before failing.
+  void fail_connect(WsFailure::Kind k, StreamError e, std::string_view what);
   void finish_close(std::uint16_t code, std::string_view reason);
   void release();
 
@@ -103,6 +109,7 @@ class WebSocketClient {
   bool input_dead_ = false;  // after a protocol error: read and drop until closed
   std::uint16_t close_code_sent_ = 0;
   char key_[kWsKeyLen];
+  char reason_[kConnectFailureMax];  // WsFailure::reason (outlives the stream's slot)
   Url url_;
   HttpResponseParser http_;
   WsDecoder decoder_{false};

@@ -231,6 +231,7 @@ void YnaRestClient::on_http(std::size_t i, std::uint32_t gen, const HttpResult& 
   res.retry_after_s = r.retry_after_s();
   res.transport = r.error;
   res.stream = r.stream;
+  res.reason = r.reason;
   if (conn_fail) {
     res.kind = YnaResult::Kind::kTransport;
   } else if (r.status >= 200 && r.status < 300) {

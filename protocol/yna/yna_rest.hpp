@@ -72,6 +72,7 @@ struct YnaResult {
   std::optional<std::int64_t> retry_after_s;
   HttpClientError transport = HttpClientError::kNone;
   StreamError stream = StreamError::kNone;
+  std::string_view reason;      // kTransport: why, in words (HttpResult::reason)
   std::string_view txid;
   const YnaError* error = nullptr;
   bool ok() const { return kind == Kind::kOk; }

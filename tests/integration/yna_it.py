@@ -57,7 +57,7 @@ def http(method, url, data=None, headers=None, cafile=None):
 class YnaSetup:
     """A simulator + a dialtoned configured for it (not started)."""
 
-    def __init__(self, sim_args=(), ping_s=1, pong_s=1):
+    def __init__(self, sim_args=(), ping_s=1, pong_s=1, yna_extra=None):
         self.web_port = free_port()
         self.origin = f"http://127.0.0.1:{self.web_port}"
         self.redirect_uri = f"{self.origin}/oauth/callback"
@@ -67,6 +67,7 @@ class YnaSetup:
             yna = json.load(f)["yna"]
         yna["ping_interval_s"] = ping_s
         yna["pong_timeout_s"] = pong_s
+        yna.update(yna_extra or {})  # e.g. dns_servers
         self.yna = yna
         self.agent = Agent(extra={"yna": yna, "web": {"listen": f"127.0.0.1:{self.web_port}"}})
         self.token_file = os.path.join(self.agent.state_dir, "yna-tokens.json")

@@ -89,7 +89,7 @@ class ChannelHub:
     def new_channel(self, link_id: str | None) -> str:
         cid = secrets.token_hex(16)
         self.channels[cid] = {"link_id": link_id, "created_ms": now_ms(), "retired": None}
-        return self.state.base_url.replace("https://", "wss://") + f"/channel/{cid}"
+        return self.state.channel_base_url + f"/channel/{cid}"
 
     def open_conns(self) -> list[Conn]:
         return [c for c in self.conns if c.closed_ms is None and c.closed_by is None]

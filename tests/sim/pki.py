@@ -9,10 +9,11 @@ simulator restarts) in the simulator's directory:
   pop_key.pem (0600)             device PoP private key, PKCS#8 (unless --pop-public-key)
   pop_pub.pem                    its SPKI public key, what the "network" verifies with
 
-Both server certificates carry SAN IP:127.0.0.1 and DNS:localhost: the
-device checks an address against iPAddress entries only and a name against
-DNS entries, as browsers do. Two certificates are loaded into one TLS context
-so that whichever signature family the client offers, a suite exists.
+Both server certificates carry SAN IP:127.0.0.1 and DNS:localhost (plus
+DNS:NAME with --host-name NAME): the device checks an address against
+iPAddress entries only and a name against DNS entries, as browsers do. Two
+certificates are loaded into one TLS context so that whichever signature
+family the client offers, a suite exists.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def _make_ca(d: str):
     return cert, key, cert_path
 
 
-def _make_server(d: str, stem: str, ca_cert, ca_key, key_factory):
+def _make_server(d: str, stem: str, ca_cert, ca_key, key_factory, dns_names: list):
     cert_path, key_path = os.path.join(d, stem + ".pem"), os.path.join(d, stem + "_key.pem")
     if os.path.exists(cert_path) and os.path.exists(key_path):
         with open(cert_path, "rb") as f:
@@ -126,7 +127,7 @@ def _make_server(d: str, stem: str, ca_cert, ca_key, key_factory):
         except x509.ExtensionNotFound:
             dns, ips = [], []
         if cert.issuer == ca_cert.subject and cert.not_valid_after > datetime.datetime.utcnow() \
-                and ips == ["127.0.0.1"] and dns == ["localhost"]:
+                and ips == ["127.0.0.1"] and dns == dns_names:
             return cert_path, key_path
     key = key_factory()
     cert = (x509.CertificateBuilder()
@@ -137,8 +138,8 @@ def _make_server(d: str, stem: str, ca_cert, ca_key, key_factory):
             .not_valid_after(_now() + datetime.timedelta(days=825))
             # No DNS:127.0.0.1: the device, like a browser, matches an address only
             # against iPAddress entries, so the simulator proves that path.
-            .add_extension(x509.SubjectAlternativeName([
-                x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))] + [x509.DNSName(n) for n in dns_names]),
                 critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
@@ -162,13 +163,15 @@ def _make_pop(d: str):
     return priv, pub
 
 
-def ensure_pki(d: str, pop_public_key: str | None = None) -> Pki:
+def ensure_pki(d: str, pop_public_key: str | None = None, host_names=()) -> Pki:
     os.makedirs(d, exist_ok=True)
     ca_cert, ca_key, ca_path = _make_ca(d)
+    dns_names = ["localhost"] + [n for n in host_names if n != "localhost"]
     servers = [
-        _make_server(d, "server_ec", ca_cert, ca_key, lambda: ec.generate_private_key(ec.SECP256R1())),
+        _make_server(d, "server_ec", ca_cert, ca_key, lambda: ec.generate_private_key(ec.SECP256R1()),
+                     dns_names),
         _make_server(d, "server_rsa", ca_cert, ca_key,
-                     lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)),
+                     lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048), dns_names),
     ]
     if pop_public_key:
         with open(pop_public_key, "rb") as f:

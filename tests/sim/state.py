@@ -58,6 +58,7 @@ class SimState:
         self.msisdn = msisdn
         self.config = config
         self.base_url = ""            # https://127.0.0.1:PORT, set once listening
+        self.channel_base_url = ""    # wss://HOST:PORT of handed-out channel URLs (--host-name)
         self.started = time.time()
         self.events: deque = deque(maxlen=EVENT_LOG_MAX)
         self.event_seq = 0

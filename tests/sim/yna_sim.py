@@ -55,6 +55,8 @@ def parse_args(argv=None):
     p.add_argument("--default-behaviour", default="ring_answer", choices=sorted(BEHAVIOURS),
                    help="behaviour of numbers not in the table")
     p.add_argument("--tone-hz", type=float, default=1000.0, help="far-end tone once connected")
+    p.add_argument("--host-name", help="channel URLs name this host instead of 127.0.0.1 (the "
+                                         "test resolves it); the server certificate carries it too")
     p.add_argument("--demo", action="store_true", help="human-friendly: progress on stderr, "
                                                        "example device config in DIR")
     p.add_argument("--verbose", action="store_true", help="every event as JSON on stderr")
@@ -87,7 +89,7 @@ def _write_json(path: str, obj, mode=0o600) -> None:
 async def run(args) -> None:
     d = os.path.abspath(args.dir)
     os.makedirs(d, exist_ok=True)
-    p = pki.ensure_pki(d, args.pop_public_key)
+    p = pki.ensure_pki(d, args.pop_public_key, [args.host_name] if args.host_name else [])
     client_id, client_secret = _credentials(d, args)
     cfg = Config(token_lifetime_s=args.token_lifetime, status_202_count=args.status_202,
                  retry_after_s=args.retry_after, link_deny=args.link_deny,
@@ -111,6 +113,9 @@ async def run(args) -> None:
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
     st.base_url = f"https://{HOST}:{port}"
+    # Only the channel goes by name, so a test can take its DNS away while the
+    # REST endpoints (addresses) keep working.
+    st.channel_base_url = f"wss://{args.host_name or HOST}:{port}"
 
     info = {"ready": True, "url": st.base_url, "admin": None, "ca_file": p.ca_file,
             "pop_key_file": p.pop_key_file, "pop_public_key_file": p.pop_pub_file,

@@ -175,6 +175,7 @@ TEST_F(DnsNet, SilentDnsServerTimesOutWhileTheLoopKeepsRunning) {
   EXPECT_FALSE(o.opened);
   EXPECT_EQ(o.error, StreamError::kResolveTimeout);
   EXPECT_STREQ(to_string(o.error), "DNS lookup timed out");
+  EXPECT_EQ(s->failure().substr(0, 28), "DNS lookup timed out after 1") << s->failure();  // 1.5 s, loaded or not
   EXPECT_GE(took, 1400);
   // The loop was never held: the 10 ms timer fired all along. The bounds are
   // loose (a loaded machine), but a blocking lookup would show one gap of
@@ -191,6 +192,7 @@ TEST_F(DnsNet, TimeoutReachesTheHttpCaller) {
   HttpClient http(*loop_, *pool_);
   bool done = false;
   HttpResult got;
+  std::string reason;
   HttpRequest req;
   req.url = "https://dialtone.test:8443/account/status";
   req.timeout_ms = 500;
@@ -198,10 +200,14 @@ TEST_F(DnsNet, TimeoutReachesTheHttpCaller) {
     done = true;
     got.error = r.error;
     got.stream = r.stream;
+    reason = r.reason;
   }));
   ASSERT_TRUE(nettest::run_until(*loop_, [&] { return done; }));
   EXPECT_EQ(got.error, HttpClientError::kTimeout);
   EXPECT_EQ(got.stream, StreamError::kResolveTimeout);
+  // In words, naming the host and how long it waited (no port: none was tried).
+  EXPECT_EQ(reason.substr(0, 55), "cannot reach dialtone.test: DNS lookup timed out after ") << reason;
+  EXPECT_EQ(reason.substr(reason.size() - 2), " s") << reason;
 }
 
 TEST_F(DnsNet, NameAnsweredByLoopbackResponderConnectsWithTls) {
@@ -242,6 +248,7 @@ TEST_F(DnsNet, IpLiteralNeverAsksTheResolver) {
   open(*s, "127.0.0.1", nettest::free_port(), 2000, o);
   ASSERT_TRUE(nettest::run_until(*loop_, [&] { return o.closed; }));
   EXPECT_EQ(o.error, StreamError::kRefused);
+  EXPECT_EQ(s->failure(), "connection refused");
   EXPECT_EQ(silent.drain(), 0);
   pool_->release(s);
 }

@@ -50,7 +50,7 @@ class Net : public ::testing::Test {
     HttpClientError error = HttpClientError::kNone;
     HttpParseError parse = HttpParseError::kNone;
     int status = 0;
-    std::string body, conn, seen_auth, location, content_type;
+    std::string body, conn, seen_auth, location, content_type, reason;
     std::optional<std::int64_t> retry_after;
   };
 
@@ -67,6 +67,7 @@ class Net : public ::testing::Test {
       g.location = std::string(r.location().value_or(""));
       g.content_type = std::string(r.header("X-Content-Type").value_or(""));
       g.retry_after = r.retry_after_s();
+      g.reason = std::string(r.reason);
     }));
     EXPECT_TRUE(nettest::run_until(*loop_, [&] { return g.done; }));
     return g;
@@ -115,10 +116,14 @@ TEST_F(Net, OversizeTimeoutAndRefusedAreNamed) {
   Got big = request({"GET", https("/big"), {}, "", 5000});
   EXPECT_EQ(big.error, HttpClientError::kResponse);
   EXPECT_EQ(big.parse, HttpParseError::kBodyTooLarge);
+  EXPECT_EQ(big.reason, "") << "an answer came: nothing to explain about reaching it";
   Got slow = request({"GET", https("/slow"), {}, "", 300});
   EXPECT_EQ(slow.error, HttpClientError::kTimeout);
-  Got refused = request({"GET", "https://127.0.0.1:" + std::to_string(nettest::free_port()) + "/", {}, "", 5000});
+  EXPECT_EQ(slow.reason, "cannot reach 127.0.0.1:" + std::to_string(tls_port_) + ": no answer within 0.3 s");
+  std::uint16_t closed_port = nettest::free_port();
+  Got refused = request({"GET", "https://127.0.0.1:" + std::to_string(closed_port) + "/", {}, "", 5000});
   EXPECT_EQ(refused.error, HttpClientError::kConnect);
+  EXPECT_EQ(refused.reason, "cannot reach 127.0.0.1:" + std::to_string(closed_port) + ": connection refused");
   // And the client is still usable after all that.
   Got ok = request({"GET", https("/hello"), {}, "", 5000});
   EXPECT_EQ(ok.status, 200);
@@ -131,6 +136,7 @@ struct WsLog {
   std::uint16_t close_code = 0;
   std::string close_reason;
   WsFailure failure{};
+  std::string failure_reason;
 };
 
 static void hook(WebSocketClient& ws, WsLog& log) {
@@ -146,6 +152,7 @@ static void hook(WebSocketClient& ws, WsLog& log) {
   cb.on_error = [&log](const WsFailure& f) {
     log.errored = true;
     log.failure = f;
+    log.failure_reason = std::string(f.reason);
   };
   ws.set_callbacks(std::move(cb));
 }
@@ -208,9 +215,13 @@ TEST_F(Net, RefusedUpgradeSurfacesHttpStatus) {
   ASSERT_TRUE(nettest::run_until(*loop_, [&] { return log.open || log.errored; }));
   EXPECT_EQ(log.failure.http_status, 410);
 
+  EXPECT_EQ(log.failure_reason, "") << "refused by the server, not unreachable";
+
   log = WsLog{};
-  ASSERT_TRUE(ws_->connect("wss://127.0.0.1:" + std::to_string(nettest::free_port()) + "/ws", {}, 5000));
+  std::uint16_t closed_port = nettest::free_port();
+  ASSERT_TRUE(ws_->connect("wss://127.0.0.1:" + std::to_string(closed_port) + "/ws", {}, 5000));
   ASSERT_TRUE(nettest::run_until(*loop_, [&] { return log.open || log.errored; }));
   EXPECT_EQ(log.failure.kind, WsFailure::Kind::kConnect);
   EXPECT_EQ(log.failure.stream, StreamError::kRefused);
+  EXPECT_EQ(log.failure_reason, "cannot reach 127.0.0.1:" + std::to_string(closed_port) + ": connection refused");
 }
