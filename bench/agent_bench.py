@@ -44,6 +44,19 @@ def log(*a):
     print("agent_bench:", *a, file=sys.stderr, flush=True)
 
 
+def syscalls_per_s(pid, seconds):
+    """System calls of every thread of `pid` per second, by name (strace -c)."""
+    r = subprocess.run(["timeout", "-s", "INT", str(seconds), "strace", "-c", "-f", "-q", "-p", str(pid)],
+                       capture_output=True, text=True)
+    counts = {}
+    for line in r.stderr.splitlines():
+        f = line.split()
+        # % time, seconds, usecs/call, calls, [errors,] syscall
+        if len(f) >= 5 and f[0].replace(".", "", 1).isdigit() and f[-1] != "total":
+            counts[f[-1]] = int(f[3]) / seconds
+    return counts
+
+
 def soak_with_faults(y, ctl, p, minutes, call_state):
     """Calls for `minutes` under faults; never asserts, counts."""
     y.admin("POST", "/config", {"loss_pct": 5.0, "ring_delay_s": 0.5})
@@ -104,6 +117,9 @@ def main():
     ap.add_argument("--profile", type=float, default=0,
                     help="instead of the benchmarks: sample dialtoned with perf for this many "
                          "seconds in a call and print where its CPU goes (self time by library and symbol)")
+    ap.add_argument("--wakeups", type=float, default=0,
+                    help="instead of the benchmarks: count dialtoned's system calls per second with strace "
+                         "for this many seconds on hook (idle) and as long in a call")
     a = ap.parse_args()
     os.environ["DIALTONE_BUILD_DIR"] = a.build
     from dialtone_harness import tone, tone_ratio, write_wav  # noqa: E402
@@ -163,6 +179,16 @@ def main():
                                      check=True, capture_output=True, text=True).stdout
                 print(f"--- self time by {sort} ---\n{rep}", file=sys.stderr)
             hang_up()
+        elif a.wakeups:
+            out["wakeups_idle"] = syscalls_per_s(y.agent.proc.pid, a.wakeups)
+            assert ctl.request({"cmd": "dial", "to": NUMBER})["ok"]
+            call_state("connected")
+            time.sleep(2)
+            out["wakeups_call"] = syscalls_per_s(y.agent.proc.pid, a.wakeups)
+            hang_up()
+            for what in ("idle", "call"):
+                top = sorted(out["wakeups_" + what].items(), key=lambda kv: -kv[1])[:8]
+                log(f"{what}: " + ", ".join(f"{k} {v:.1f}/s" for k, v in top))
         elif a.soak_faults:
             out.update(soak_with_faults(y, ctl, p, a.soak_faults, call_state))
         elif not a.soak:

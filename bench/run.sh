@@ -7,6 +7,9 @@
 #                         calls for MINUTES (default 60) while the simulator
 #                         drops the channel, answers 500s and loses 5 % of
 #                         media packets: outcomes, stuck calls, RSS and fds
+#   bench/run.sh --wakeups
+#                         system calls per second of dialtoned on hook and
+#                         in a call, by name (poll, recvmsg, timerfd ...)
 #   bench/run.sh --profile
 #                         perf samples dialtoned for 20 s in a call and prints
 #                         its CPU by library and symbol (what to work on next)
@@ -23,6 +26,8 @@ faults=0
 [ "${1:-}" = "--soak" ] && soak=1
 if [ "$soak" = 1 ] && [ "${2:-}" = "--faults" ]; then faults=${3:-60}; fi
 [ "${1:-}" = "--profile" ] && profile=1
+wakeups=0
+[ "${1:-}" = "--wakeups" ] && wakeups=1
 
 # Packages and build: setup.sh installs Dialtone's packages and builds the
 # tree configured here (benchmarks on, unit tests off: fewer targets).
@@ -40,6 +45,11 @@ netns="$here/scripts/in-netns.sh"
 py=/usr/bin/python3
 cd "$here/bench"
 
+if [ "$wakeups" = 1 ]; then
+  command -v strace >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >&2
+  "$netns" $py agent_bench.py --build "$build" --preload "$build/bench/alloc_preload.so" --wakeups 10 >/dev/null
+  exit 0
+fi
 if [ "$profile" = 1 ]; then
   command -v perf >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-perf >&2
   "$netns" $py agent_bench.py --build "$build" --preload "$build/bench/alloc_preload.so" --profile 20 >/dev/null
