@@ -23,6 +23,7 @@
 #include "firmware/control/control_server.hpp"
 #include "firmware/core/event_loop.hpp"
 #include "firmware/core/log.hpp"
+#include "firmware/core/random.hpp"
 #include "firmware/line/yna_calls.hpp"
 #include "firmware/line/yna_line.hpp"
 #include "firmware/status/device_status.hpp"
@@ -105,6 +106,14 @@ int main(int argc, char** argv) {
   }
   if (!make_state_dir(g_config.state_dir.c_str())) return 1;
 
+  // The process's one random generator, seeded here before anything can draw
+  // from it: TLS, DTLS, tokens and identifiers all depend on it.
+  Csprng& rng = process_csprng();
+  if (!rng.ready()) {
+    std::fprintf(stderr, "dialtoned: cannot seed the random generator from the system's entropy source\n");
+    return 1;
+  }
+
   // Signals arrive as a descriptor on the loop, never as asynchronous handlers.
   sigset_t mask;
   sigemptyset(&mask);
@@ -160,7 +169,7 @@ int main(int argc, char** argv) {
   web::WebPageConfig web_cfg{};
   if (g_config.yna.present) {
     static app::LineReporter reporter(device, events, device.add_line("yna"));
-    static line::YnaLine yna_line(loop, g_config.yna, g_config.state_dir.view(), reporter);
+    static line::YnaLine yna_line(loop, rng, g_config.yna, g_config.state_dir.view(), reporter);
     static line::YnaCalls yna_calls(yna_line, calls, device);
     static app::YnaLinkActions link_actions(yna_line, calls);
     yna = &yna_line;
@@ -196,7 +205,7 @@ int main(int argc, char** argv) {
   if (yna) yna->start();
 
   // The local web page, for every configuration (device-control.md).
-  static web::WebServer web(loop, device, yna_actions);
+  static web::WebServer web(loop, device, yna_actions, rng);
   if (!web.start(g_config.web.host.view(), g_config.web.port, web_cfg)) {
     DT_LOGE("main", "the local web page could not start on web.listen");
     return 1;

@@ -92,9 +92,13 @@ void YnaCalls::failed(const char* what, const yna::YnaResult& r) {
 void YnaCalls::place(const call::CallMachine& call, std::string_view to, std::string_view offer) {
   // A fresh clientCorrelator per call; the REST client's retries resend the
   // same body, which keeps /start idempotent.
-  char correlator[protocol::Csprng::kUuidLen + 1] = {};
-  line_.rng().uuid_v4(std::span<char, protocol::Csprng::kUuidLen>(correlator, protocol::Csprng::kUuidLen));
   const std::uint32_t id = call.id();
+  char correlator[Csprng::kUuidLen + 1] = {};
+  if (!line_.rng().uuid_v4(std::span<char, Csprng::kUuidLen>(correlator, Csprng::kUuidLen))) {
+    // Never an empty or repeated correlator: without randomness the call is refused.
+    to_calls(id, Event{.kind = K::kRejected, .reason = "no random clientCorrelator"});
+    return;
+  }
   bool sent = line_.rest().start_call(msisdn_of(to), msisdn_of(line_.msisdn()), offer, correlator,
                                       [this, id](const yna::YnaResult& r) {
     Event e{.kind = K::kRejected};

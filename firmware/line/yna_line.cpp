@@ -24,10 +24,12 @@ char g_token_file[limits::kYnaTokenFileMax];
 constexpr const char* kByUser = "unlinked by the user";
 }  // namespace
 
-YnaLine::YnaLine(EventLoop& loop, const config::YnaConfig& cfg, std::string_view state_dir, YnaLineObserver& observer)
+YnaLine::YnaLine(EventLoop& loop, Csprng& rng, const config::YnaConfig& cfg, std::string_view state_dir,
+                 YnaLineObserver& observer)
     : loop_(loop),
       cfg_(cfg),
       observer_(observer),
+      rng_(rng),
       pool_(loop),
       http_(loop, pool_),
       ws_(loop, pool_, rng_),
@@ -73,9 +75,8 @@ void YnaLine::channel_failed(const protocol::WsFailure& f) {
       std::snprintf(why, sizeof why, "notification channel: %s", protocol::to_string(f.kind));
     channel_failure_.assign(why);
   }
-  channel_.set_random(0);
-  std::uint8_t r[4] = {};
-  if (rng_.fill(r)) channel_.set_random((std::uint32_t{r[0]} << 24) | (r[1] << 16) | (r[2] << 8) | r[3]);
+  channel_.set_random(0);  // no jitter when the generator fails (logged)
+  if (std::uint32_t r = 0; rng_.uint32(r)) channel_.set_random(r);
   channel_.on_failed(loop_.now(), k, f.http_status);
   kick();
 }
@@ -86,7 +87,7 @@ std::int64_t YnaLine::unix_now() const { return static_cast<std::int64_t>(::time
 
 bool YnaLine::start() {
   bool ok = true;
-  if (!rng_.init("dialtone-yna")) {
+  if (!rng_.ready()) {
     add_error("no randomness: the line cannot work");
     ok = false;
   }

@@ -19,9 +19,9 @@
 #include "firmware/core/event_loop.hpp"
 #include "firmware/core/fixed_vector.hpp"
 #include "firmware/core/limits.hpp"
+#include "firmware/core/random.hpp"
 #include "firmware/status/line_state.hpp"
 #include "firmware/line/yna_line_state.hpp"
-#include "protocol/common/random.hpp"
 #include "protocol/http/http_client.hpp"
 #include "protocol/pop/pop_token.hpp"
 #include "protocol/tls/tls_stream.hpp"
@@ -48,7 +48,9 @@ class YnaLineObserver {
 class YnaLine final : private protocol::yna::YnaAuth,
                       private protocol::yna::ChannelEffects {
  public:
-  YnaLine(EventLoop& loop, const config::YnaConfig& cfg, std::string_view state_dir, YnaLineObserver& observer);
+  // `rng` is the process's generator (firmware/core/random.hpp), seeded already.
+  YnaLine(EventLoop& loop, Csprng& rng, const config::YnaConfig& cfg, std::string_view state_dir,
+          YnaLineObserver& observer);
   ~YnaLine() override;
   YnaLine(const YnaLine&) = delete;
   YnaLine& operator=(const YnaLine&) = delete;
@@ -69,7 +71,7 @@ class YnaLine final : private protocol::yna::YnaAuth,
 
   // For the call layer.
   protocol::yna::YnaRestClient& rest() { return rest_; }
-  protocol::Csprng& rng() { return rng_; }
+  Csprng& rng() { return rng_; }
   void set_notification_observer(protocol::yna::NotificationObserver* o) { channel_.set_observer(o); }
 
   const protocol::yna::ChannelStats& channel_stats() const { return channel_.stats(); }
@@ -119,7 +121,7 @@ class YnaLine final : private protocol::yna::YnaAuth,
   FixedString<limits::kPathMax> token_path_;
   FixedString<limits::kPathMax> state_dir_;
 
-  protocol::Csprng rng_;
+  Csprng& rng_;
   protocol::TlsContext tls_;
   protocol::TransportPool pool_;
   protocol::HttpClient http_;

@@ -20,9 +20,9 @@
 
 #include "firmware/core/fixed_vector.hpp"
 #include "firmware/core/limits.hpp"
+#include "firmware/core/random.hpp"
 #include "firmware/status/device_status.hpp"
 #include "firmware/web/link_actions.hpp"
-#include "protocol/common/random.hpp"
 #include "protocol/http/http_parser.hpp"
 
 namespace dialtone::web {
@@ -38,7 +38,7 @@ class WebPage {
   static constexpr std::size_t kSecretHex = 32;  // 128 random bits
 
   // `yna` is null when the device has no YNA line.
-  WebPage(const status::DeviceStatus& status, LinkActions* yna, protocol::Csprng& rng)
+  WebPage(const status::DeviceStatus& status, LinkActions* yna, Csprng& rng)
       : status_(status), yna_(yna), rng_(rng) {}
 
   // False when the configuration is unusable (logged) or no randomness.
@@ -69,7 +69,7 @@ class WebPage {
 
   const status::DeviceStatus& status_;
   LinkActions* yna_;
-  protocol::Csprng& rng_;
+  Csprng& rng_;
   FixedString<limits::kUrlMax> auth_url_;
   FixedString<128> client_id_;
   FixedString<limits::kUrlMax> redirect_uri_;

@@ -14,13 +14,14 @@
 
 namespace dialtone::web {
 
-WebServer::WebServer(EventLoop& loop, const status::DeviceStatus& status, LinkActions* yna, WebTimeouts timeouts)
-    : loop_(loop), timeouts_(timeouts), page_(status, yna, rng_) {}
+WebServer::WebServer(EventLoop& loop, const status::DeviceStatus& status, LinkActions* yna, Csprng& rng,
+                     WebTimeouts timeouts)
+    : loop_(loop), timeouts_(timeouts), page_(status, yna, rng) {}
 
 WebServer::~WebServer() { stop(); }
 
 bool WebServer::start(std::string_view host, std::uint16_t port, const WebPageConfig& cfg) {
-  if (!rng_.init("dialtone-web") || !page_.init(cfg)) {
+  if (!page_.init(cfg)) {
     DT_LOGE("web", "page set-up failed");
     return false;
   }

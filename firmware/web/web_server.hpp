@@ -15,8 +15,8 @@
 #include "firmware/core/event_loop.hpp"
 #include "firmware/core/limits.hpp"
 #include "firmware/core/pool_gauge.hpp"
+#include "firmware/core/random.hpp"
 #include "firmware/web/web_page.hpp"
-#include "protocol/common/random.hpp"
 #include "protocol/http/http_parser.hpp"
 
 namespace dialtone::web {
@@ -28,7 +28,10 @@ struct WebTimeouts {
 
 class WebServer {
  public:
-  WebServer(EventLoop& loop, const status::DeviceStatus& status, LinkActions* yna, WebTimeouts timeouts = {});
+  // `rng` makes the page's CSRF and OAuth state tokens: the process's
+  // generator (firmware/core/random.hpp), seeded already.
+  WebServer(EventLoop& loop, const status::DeviceStatus& status, LinkActions* yna, Csprng& rng,
+            WebTimeouts timeouts = {});
   ~WebServer();
   WebServer(const WebServer&) = delete;
   WebServer& operator=(const WebServer&) = delete;
@@ -62,7 +65,6 @@ class WebServer {
 
   EventLoop& loop_;
   WebTimeouts timeouts_;
-  protocol::Csprng rng_;
   WebPage page_;
   int listen_fd_ = -1;
   std::uint16_t port_ = 0;

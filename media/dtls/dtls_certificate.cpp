@@ -1,8 +1,6 @@
 #include "media/dtls/dtls_certificate.hpp"
 
-#include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecp.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/pem.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
@@ -15,6 +13,7 @@
 #include "firmware/core/atomic_file.hpp"
 #include "firmware/core/limits.hpp"
 #include "firmware/core/log.hpp"
+#include "firmware/core/random.hpp"
 
 namespace dialtone::media {
 
@@ -28,23 +27,6 @@ int hex_value(char c) {
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
-
-// RAII for the generator's temporaries.
-struct Rng {
-  mbedtls_entropy_context entropy;
-  mbedtls_ctr_drbg_context drbg;
-  bool ok = false;
-  Rng() {
-    mbedtls_entropy_init(&entropy);
-    mbedtls_ctr_drbg_init(&drbg);
-    static const unsigned char pers[] = "dialtone-dtls-cert";
-    ok = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, pers, sizeof(pers) - 1) == 0;
-  }
-  ~Rng() {
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&entropy);
-  }
-};
 
 }  // namespace
 
@@ -128,15 +110,19 @@ bool DtlsCertificate::load(const char* key_path, const char* cert_path) {
 
 bool DtlsCertificate::generate() {
   valid_ = false;
-  Rng rng;
-  if (!rng.ok) return false;
+  // The key, the serial and the signature's nonce come from the process's generator.
+  Csprng& rng = process_csprng();
+  if (!rng.ready()) {
+    DT_LOGE(kMod, "no seeded random generator: no certificate");
+    return false;
+  }
   mbedtls_pk_free(&key_);
   mbedtls_pk_init(&key_);
   mbedtls_x509_crt_free(&crt_);
   mbedtls_x509_crt_init(&crt_);
   if (mbedtls_pk_setup(&key_, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) != 0 ||
-      mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key_), mbedtls_ctr_drbg_random,
-                          &rng.drbg) != 0) {
+      mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key_), &Csprng::mbedtls_rng,
+                          rng.mbedtls_rng_ctx()) != 0) {
     DT_LOGE(kMod, "P-256 key generation failed");
     return false;
   }
@@ -145,11 +131,11 @@ bool DtlsCertificate::generate() {
   mbedtls_x509write_crt_init(&w);
   mbedtls_mpi serial;
   mbedtls_mpi_init(&serial);
-  unsigned char serial_bytes[16];
-  mbedtls_ctr_drbg_random(&rng.drbg, serial_bytes, sizeof(serial_bytes));
+  std::uint8_t serial_bytes[16];
+  bool ok = rng.fill(serial_bytes);
   serial_bytes[0] &= 0x7f;  // a positive INTEGER
   static unsigned char der_pem[limits::kDtlsPemMax];
-  bool ok = mbedtls_mpi_read_binary(&serial, serial_bytes, sizeof(serial_bytes)) == 0;
+  ok = ok && mbedtls_mpi_read_binary(&serial, serial_bytes, sizeof(serial_bytes)) == 0;
   mbedtls_x509write_crt_set_version(&w, MBEDTLS_X509_CRT_VERSION_3);
   mbedtls_x509write_crt_set_md_alg(&w, MBEDTLS_MD_SHA256);
   mbedtls_x509write_crt_set_subject_key(&w, &key_);
@@ -160,7 +146,8 @@ bool DtlsCertificate::generate() {
   // A fixed, wide validity: boards without an RTC boot in 1970, and WebRTC
   // peers check the fingerprint, not the dates.
   ok = ok && mbedtls_x509write_crt_set_validity(&w, "20000101000000", "20491231235959") == 0;
-  ok = ok && mbedtls_x509write_crt_pem(&w, der_pem, sizeof(der_pem), mbedtls_ctr_drbg_random, &rng.drbg) == 0;
+  ok = ok && mbedtls_x509write_crt_pem(&w, der_pem, sizeof(der_pem), &Csprng::mbedtls_rng,
+                                         rng.mbedtls_rng_ctx()) == 0;
   ok = ok && mbedtls_x509_crt_parse(&crt_, der_pem, std::strlen(reinterpret_cast<char*>(der_pem)) + 1) == 0;
   mbedtls_mpi_free(&serial);
   mbedtls_x509write_crt_free(&w);

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "firmware/core/log.hpp"
+#include "firmware/core/random.hpp"
 
 namespace dialtone::media {
 
@@ -54,8 +55,6 @@ const char* to_string(DtlsState s) {
 }
 
 DtlsSrtp::DtlsSrtp() {
-  mbedtls_entropy_init(&entropy_);
-  mbedtls_ctr_drbg_init(&drbg_);
   mbedtls_ssl_config_init(&conf_);
   mbedtls_ssl_init(&ssl_);
 }
@@ -64,8 +63,6 @@ DtlsSrtp::~DtlsSrtp() {
   free_srtp();
   mbedtls_ssl_free(&ssl_);
   mbedtls_ssl_config_free(&conf_);
-  mbedtls_ctr_drbg_free(&drbg_);
-  mbedtls_entropy_free(&entropy_);
   mbedtls_platform_zeroize(master_, sizeof(master_));
 }
 
@@ -76,9 +73,8 @@ bool DtlsSrtp::init(const DtlsCertificate& cert) {
     return false;
   }
   cert_ = &cert;
-  static const unsigned char pers[] = "dialtone-dtls";
-  if (mbedtls_ctr_drbg_seed(&drbg_, mbedtls_entropy_func, &entropy_, pers, sizeof(pers) - 1) != 0) {
-    DT_LOGE(kMod, "init: DRBG seeding failed");
+  if (!process_csprng().ready()) {
+    DT_LOGE(kMod, "init: no seeded random generator");
     return false;
   }
   initialised_ = true;
@@ -119,7 +115,7 @@ bool DtlsSrtp::start(DtlsRole role, std::string_view remote_fingerprint, TimeMs 
     return false;
   }
   mbedtls_ssl_conf_min_version(&conf_, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-  mbedtls_ssl_conf_rng(&conf_, mbedtls_ctr_drbg_random, &drbg_);
+  mbedtls_ssl_conf_rng(&conf_, &Csprng::mbedtls_rng, process_csprng().mbedtls_rng_ctx());
   mbedtls_ssl_conf_ciphersuites(&conf_, kCiphersuites);
   // Self-signed on both sides: no CA; the verify callback checks the
   // fingerprint and its error aborts the handshake even in OPTIONAL mode.

@@ -6,7 +6,8 @@
 // poll_timeout(). mbedTLS's retransmission timer (mbedtls_ssl_set_timer_cb)
 // is mapped onto those deadlines.
 //
-//   init(cert)                  once: random generator, libsrtp
+//   init(cert)                  once: libsrtp; handshakes draw from the
+//                               process's generator (firmware/core/random.hpp)
 //   start(role, fingerprint, now)  per call: role from the negotiated a=setup
 //                               (active = client), fingerprint = the peer's
 //                               a=fingerprint value ("sha-256 AB:.."); builds
@@ -26,8 +27,6 @@
 // Start the client only once ICE has a selected pair: a ClientHello sent
 // earlier is lost and costs a retransmission timeout.
 #pragma once
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/ssl.h>
 #include <srtp2/srtp.h>
 
@@ -112,8 +111,6 @@ class DtlsSrtp {
   };
 
   const DtlsCertificate* cert_ = nullptr;
-  mbedtls_entropy_context entropy_;
-  mbedtls_ctr_drbg_context drbg_;
   mbedtls_ssl_config conf_;
   mbedtls_ssl_context ssl_;
   bool initialised_ = false;

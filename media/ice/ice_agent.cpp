@@ -143,6 +143,12 @@ void IceAgent::set_controlling(bool controlling) {
 }
 
 void IceAgent::export_local() {
+  // libnice makes the local ufrag and pwd itself, when the stream is added
+  // and on every restart, from its own generator (GLib's PRNG, seeded from
+  // the kernel); we read them and never set them. So ICE credentials are the
+  // one random value not drawn from firmware/core/random.hpp: they only
+  // authenticate connectivity checks, and DTLS (fingerprint-checked) protects
+  // the media keys whatever they are.
   gchar* ufrag = nullptr;
   gchar* pwd = nullptr;
   if (nice_agent_get_local_credentials(agent_, stream_, &ufrag, &pwd)) {

@@ -1,9 +1,9 @@
 #include "media/session/audio_session.hpp"
 
 #include <algorithm>
-#include <random>
 
 #include "firmware/core/log.hpp"
+#include "firmware/core/random.hpp"
 #include "media/dtls/dtls_certificate.hpp"
 #include "media/jitter/playout.hpp"
 #include "media/rtp/rtcp.hpp"
@@ -48,14 +48,26 @@ void mix_saturating(std::span<const std::int16_t> in, std::span<std::int16_t> ou
 AudioSession::AudioSession(EventLoop& loop, GMainContext* ctx, const DtlsCertificate& cert,
                            const AudioSessionConfig& config)
     : loop_(loop), cert_(cert), config_(config), transport_(loop, ctx, cert) {
-  // Set-up time only: random identity (RFC 3264 session id < 2^63, RFC 3550 SSRC).
-  std::random_device rd;
-  session_id_ = ((static_cast<std::uint64_t>(rd()) << 32) | rd()) & 0x7fffffffffffffffULL;
-  ssrc_ = rd();
-  seq_ = static_cast<std::uint16_t>(rd());
-  timestamp_ = rd();
-  static constexpr char kAlnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  for (int i = 0; i < 12; ++i) cname_.push_back(kAlnum[rd() % (sizeof(kAlnum) - 1)]);
+  // Set-up time only: random identity (RFC 3264 session id < 2^63, RFC 3550
+  // SSRC and first sequence number and timestamp, CNAME) from the process's
+  // generator. Without it the session refuses every offer and answer.
+  Csprng& rng = process_csprng();
+  std::uint32_t r[5] = {};
+  std::uint8_t c[12] = {};
+  bool drawn = true;
+  for (std::uint32_t& v : r) drawn = drawn && rng.uint32(v);
+  drawn = drawn && rng.fill(c);
+  if (!drawn) {
+    DT_LOGE(kMod, "no random SSRC or session id: this session cannot be used");
+    failed_ = true;
+  } else {
+    session_id_ = ((std::uint64_t{r[0]} << 32) | r[1]) & 0x7fffffffffffffffULL;
+    ssrc_ = r[2];
+    seq_ = static_cast<std::uint16_t>(r[3]);
+    timestamp_ = r[4];
+    static constexpr char kAlnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    for (std::uint8_t b : c) cname_.push_back(kAlnum[b % (sizeof(kAlnum) - 1)]);
+  }
   // Opus codes at the board's own rate when it can (no resampling either
   // way, and less work inside libopus than at 48 kHz).
   OpusConfig opus = config_.opus;

@@ -11,7 +11,7 @@
 
 #include "firmware/core/fixed_vector.hpp"
 #include "firmware/core/limits.hpp"
-#include "protocol/common/random.hpp"
+#include "firmware/core/random.hpp"
 
 namespace dialtone::protocol {
 

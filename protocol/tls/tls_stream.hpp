@@ -20,7 +20,7 @@
 
 #include "firmware/core/fixed_vector.hpp"
 #include "firmware/core/limits.hpp"
-#include "protocol/common/random.hpp"
+#include "firmware/core/random.hpp"
 #include "protocol/tls/ip_san.hpp"
 #include "protocol/tls/stream.hpp"
 

@@ -22,7 +22,7 @@
 
 #include "firmware/core/event_loop.hpp"
 #include "firmware/core/inplace_function.hpp"
-#include "protocol/common/random.hpp"
+#include "firmware/core/random.hpp"
 #include "protocol/common/url.hpp"
 #include "protocol/http/http_parser.hpp"
 #include "protocol/tls/connect_failure.hpp"

@@ -6,7 +6,7 @@
 #include <span>
 #include <string_view>
 
-#include "protocol/common/random.hpp"
+#include "firmware/core/random.hpp"
 #include "protocol/common/url.hpp"
 #include "protocol/http/http_parser.hpp"
 

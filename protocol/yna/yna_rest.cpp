@@ -84,9 +84,10 @@ std::size_t YnaRestClient::in_use() const {
 }
 
 std::uint32_t YnaRestClient::random32() {
-  std::uint8_t b[4] = {0x80, 0, 0, 0};
-  rng_.fill(b);
-  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
+  // The middle of the jitter range when the generator fails (logged): the
+  // retry still happens, only without jitter.
+  std::uint32_t r = 0;
+  return rng_.uint32(r) ? r : 0x80000000u;
 }
 
 YnaRestClient::Slot* YnaRestClient::begin(Endpoint ep, const char* method, AuthKind auth, RetryRules rules) {

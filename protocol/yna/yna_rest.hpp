@@ -23,7 +23,7 @@
 #include "firmware/core/fixed_vector.hpp"
 #include "firmware/core/inplace_function.hpp"
 #include "firmware/core/limits.hpp"
-#include "protocol/common/random.hpp"
+#include "firmware/core/random.hpp"
 #include "protocol/http/http_client.hpp"
 #include "protocol/pop/pop_token.hpp"
 #include "protocol/yna/retry_policy.hpp"

@@ -1,10 +1,9 @@
 #include <gtest/gtest.h>
 
-#include <set>
 #include <string>
 
+#include "firmware/core/hex.hpp"
 #include "protocol/common/base64.hpp"
-#include "protocol/common/random.hpp"
 #include "protocol/common/sha.hpp"
 #include "protocol/common/url.hpp"
 
@@ -60,35 +59,6 @@ TEST(Sha, KnownDigests) {
   h.update(std::string_view("a"));
   h.update(std::string_view("bc"));
   EXPECT_EQ(hex(h.finish()), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-}
-
-TEST(Csprng, RefusesBeforeSeeding) {
-  Csprng r;
-  std::uint8_t b[4];
-  EXPECT_FALSE(r.fill(b));
-}
-
-TEST(Csprng, UuidV4ShapeAndUniqueness) {
-  Csprng r;
-  ASSERT_TRUE(r.init());
-  std::set<std::string> seen;
-  for (int i = 0; i < 200; ++i) {
-    char u[Csprng::kUuidLen];
-    ASSERT_TRUE(r.uuid_v4(u));
-    std::string s(u, sizeof u);
-    ASSERT_EQ(s.size(), 36u);
-    EXPECT_EQ(s[8], '-');
-    EXPECT_EQ(s[13], '-');
-    EXPECT_EQ(s[14], '4');
-    EXPECT_NE(std::string("89ab").find(s[19]), std::string::npos) << s;
-    for (char c : s) EXPECT_TRUE(c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) << s;
-    seen.insert(s);
-  }
-  EXPECT_EQ(seen.size(), 200u);
-  char h[32];
-  ASSERT_TRUE(r.hex(h));
-  char odd[3];
-  EXPECT_FALSE(r.hex(odd));
 }
 
 TEST(Url, ParsesSchemesHostsPorts) {

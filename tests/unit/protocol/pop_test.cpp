@@ -7,8 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "firmware/core/hex.hpp"
+#include "firmware/core/random.hpp"
 #include "protocol/common/base64.hpp"
-#include "protocol/common/random.hpp"
 #include "protocol/common/sha.hpp"
 #include "protocol/pop/pop_token.hpp"
 

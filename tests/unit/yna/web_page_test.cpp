@@ -31,7 +31,7 @@ class WebPageTest : public ::testing::Test {
   FakeLink be;
   status::DeviceStatus device;
   std::size_t yna = device.add_line("yna");
-  protocol::Csprng rng;
+  Csprng rng;
   WebPage page{device, &be, rng};
   protocol::HttpRequestParser parser;
   std::vector<char> out = std::vector<char>(limits::kWebResponseMax);
@@ -94,7 +94,7 @@ TEST_F(WebPageTest, AnUnlinkedLineOffersOnlyLinkAndSaysWhy) {
 
 TEST(WebPageWithoutYna, ShowsStatusAndOffersNoYnaAction) {
   status::DeviceStatus device;
-  protocol::Csprng rng;
+  Csprng rng;
   ASSERT_TRUE(rng.init("test"));
   WebPage page{device, nullptr, rng};
   ASSERT_TRUE(page.init({}));

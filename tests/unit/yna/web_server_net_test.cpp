@@ -36,7 +36,7 @@ class WebServerNetTest : public ::testing::Test {
     for (int fd : fds_) close(fd);
   }
   void start(WebTimeouts timeouts) {
-    server_ = std::make_unique<WebServer>(loop_, device_, &backend_, timeouts);
+    server_ = std::make_unique<WebServer>(loop_, device_, &backend_, process_csprng(), timeouts);
     ASSERT_TRUE(server_->start("127.0.0.1", 0,
                                {"https://auth.example:8443/", "client 1", "http://127.0.0.1:8080/oauth/callback"}));
   }

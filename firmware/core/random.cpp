@@ -1,10 +1,15 @@
-#include "protocol/common/random.hpp"
+#include "firmware/core/random.hpp"
 
 #include <mbedtls/error.h>
 
+#include "firmware/core/hex.hpp"
 #include "firmware/core/log.hpp"
 
-namespace dialtone::protocol {
+namespace dialtone {
+
+namespace {
+constexpr const char* kMod = "rng";
+}  // namespace
 
 Csprng::Csprng() {
   mbedtls_entropy_init(&entropy_);
@@ -17,32 +22,40 @@ Csprng::~Csprng() {
 }
 
 bool Csprng::init(std::string_view personalization) {
+  return init(personalization, mbedtls_entropy_func, &entropy_);
+}
+
+bool Csprng::init(std::string_view personalization, EntropyFn source, void* source_ctx) {
   if (ready_) return true;
-  int rc = mbedtls_ctr_drbg_seed(&drbg_, mbedtls_entropy_func, &entropy_,
+  int rc = mbedtls_ctr_drbg_seed(&drbg_, source, source_ctx,
                                  reinterpret_cast<const unsigned char*>(personalization.data()),
                                  personalization.size());
   if (rc != 0) {
     char msg[128];
     mbedtls_strerror(rc, msg, sizeof msg);
-    DT_LOGE("rng", "cannot seed the CSPRNG from the entropy source: %s", msg);
+    DT_LOGE(kMod, "cannot seed the random generator from the entropy source: %s", msg);
     return false;
   }
-  // Reseed from entropy regularly; CTR_DRBG's default interval is 10000 calls.
+  // The header says why prediction resistance is off and reseeding periodic.
   mbedtls_ctr_drbg_set_prediction_resistance(&drbg_, MBEDTLS_CTR_DRBG_PR_OFF);
+  mbedtls_ctr_drbg_set_reseed_interval(&drbg_, kReseedInterval);
   ready_ = true;
   return true;
 }
 
 bool Csprng::fill(std::span<std::uint8_t> out) {
   if (!ready_) {
-    DT_LOGE("rng", "CSPRNG used before it was seeded");
+    DT_LOGE(kMod, "random bytes wanted before the generator was seeded");
     return false;
   }
   // ctr_drbg_random serves at most MBEDTLS_CTR_DRBG_MAX_REQUEST bytes per call.
   while (!out.empty()) {
     std::size_t n = out.size() < MBEDTLS_CTR_DRBG_MAX_REQUEST ? out.size() : MBEDTLS_CTR_DRBG_MAX_REQUEST;
-    if (mbedtls_ctr_drbg_random(&drbg_, out.data(), n) != 0) {
-      DT_LOGE("rng", "CTR_DRBG failed to generate");
+    int rc = mbedtls_ctr_drbg_random(&drbg_, out.data(), n);
+    if (rc != 0) {
+      char msg[128];
+      mbedtls_strerror(rc, msg, sizeof msg);
+      DT_LOGE(kMod, "the random generator failed (reseed from the entropy source?): %s", msg);
       return false;
     }
     out = out.subspan(n);
@@ -53,16 +66,6 @@ bool Csprng::fill(std::span<std::uint8_t> out) {
 int Csprng::mbedtls_rng(void* self, unsigned char* out, std::size_t len) {
   auto* r = static_cast<Csprng*>(self);
   return r->fill({out, len}) ? 0 : MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
-}
-
-bool to_hex(std::span<const std::uint8_t> in, std::span<char> out) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  if (out.size() < in.size() * 2) return false;
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    out[2 * i] = kDigits[in[i] >> 4];
-    out[2 * i + 1] = kDigits[in[i] & 15];
-  }
-  return true;
 }
 
 bool Csprng::hex(std::span<char> out) {
@@ -92,4 +95,19 @@ bool Csprng::uuid_v4(std::span<char, kUuidLen> out) {
   return true;
 }
 
-}  // namespace dialtone::protocol
+bool Csprng::uint32(std::uint32_t& out) {
+  std::uint8_t b[4];
+  if (!fill(b)) return false;
+  out = (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
+  return true;
+}
+
+Csprng& process_csprng() {
+  static Csprng rng;
+  // The one read of the entropy source for seeding; a failure is logged and
+  // leaves the generator refusing every draw.
+  [[maybe_unused]] static const bool seeded = rng.init("dialtone");
+  return rng;
+}
+
+}  // namespace dialtone
