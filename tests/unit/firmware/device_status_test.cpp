@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 
 #include "firmware/core/event_loop.hpp"
@@ -51,7 +52,11 @@ TEST(DeviceStatus, ReportsEveryPoolAndTheProcessMemory) {
 
 TEST(DeviceStatus, ErrorsNewestFirst) {
   DeviceStatus s;
-  for (int i = 0; i < 10; ++i) s.add_error("e" + std::to_string(i));
+  for (int i = 0; i < 10; ++i) {
+    char msg[8];
+    std::snprintf(msg, sizeof msg, "e%d", i);
+    s.add_error(msg);
+  }
   std::string_view out[DeviceStatus::kErrorsKept];
   ASSERT_EQ(s.errors(out), DeviceStatus::kErrorsKept);
   EXPECT_EQ(out[0], "e9");
