@@ -120,11 +120,18 @@ std::size_t WebPage::redirect(std::span<char> out, std::string_view location) {
   return protocol::write_http_response(out, 303, h, {}, false);
 }
 
-std::size_t WebPage::status_page(std::span<char> out, std::string_view notice) {
+std::size_t WebPage::status_page(std::span<char> out, std::string_view notice, int calls_page) {
   auto& p = g_page;
-  p.assign(
-      "<!doctype html><html><head><meta charset=\"utf-8\"><title>Dialtone</title></head><body>"
-      "<h1>Dialtone</h1>");
+  // The account sections first, into the page's tail: whether anything is
+  // still on its way decides the head's reload.
+  static FixedString<limits::kWebResponseMax> sections;
+  sections.clear();
+  bool waiting = kazoo_section(sections);
+  waiting = jambonz_section(sections, calls_page) || waiting;
+  p.assign("<!doctype html><html><head><meta charset=\"utf-8\"><title>Dialtone</title>");
+  // An answer from Kazoo or jambonz is on its way: look again in a second.
+  if (waiting) p.append("<meta http-equiv=\"refresh\" content=\"1\">");
+  p.append("</head><body><h1>Dialtone</h1>");
   if (!notice.empty()) {
     p.append("<p id=\"notice\">");
     html_escape_append(notice, p);
@@ -185,6 +192,7 @@ std::size_t WebPage::status_page(std::span<char> out, std::string_view notice) {
     p.append(label);
     p.append("</button></form>");
   };
+  p.append(sections.view());
   if (yna_) {
     const status::LineState s = yna_state();
     if (s == status::LineState::kUnlinked || s == status::LineState::kLinking) {
@@ -289,9 +297,14 @@ std::size_t WebPage::handle(const protocol::HttpRequestParser& req, std::span<ch
     form_value(req.query(), "e911", e911);
     if (e911 == "ok") notice.assign("emergency address saved");
     else if (e911 == "failed") notice.assign("emergency address not changed");
-    return status_page(out, notice.view());
+    FixedString<8> page_text;
+    form_value(req.query(), "page", page_text);
+    int page = 0;
+    for (char ch : page_text.view()) page = (ch >= '0' && ch <= '9' && page < 100000) ? page * 10 + (ch - '0') : -1;
+    if (page < 1) page = 1;
+    return status_page(out, notice.view(), page);
   }
-  bool action = path == "/link" || path == "/e911" || path == "/unlink";
+  bool action = path == "/link" || path == "/e911" || path == "/unlink" || path == "/kazoo/e911";
   if (!action) return plain(out, 404, "not found\n");
   if (method != "POST") return plain(out, 405, "method not allowed\n");
   if (!same_origin(req)) {
@@ -304,10 +317,127 @@ std::size_t WebPage::handle(const protocol::HttpRequestParser& req, std::span<ch
   }
   if (path == "/link") return link(out);
   if (path == "/e911") return e911(out);
+  if (path == "/kazoo/e911") return kazoo_e911(req, out);
   if (!yna_) return plain(out, 409, "this device has no YNA line\n");
   DT_LOGI("web", "unlink requested from the page");
   yna_->unlink();
   note("unlinked");
+  return redirect(out, "/");
+}
+
+void WebPage::address_form(FixedString<limits::kWebResponseMax>& p, const protocol::kazoo::E911Address& a,
+                           std::string_view button, bool hidden) {
+  using protocol::kazoo::E911Address;
+  static constexpr const char* kLabels[E911Address::kFields] = {"Postal code", "Street address", "Apartment, suite",
+                                                                "City", "State"};
+  p.append("<form method=\"post\" action=\"/kazoo/e911\"><input type=\"hidden\" name=\"csrf\" value=\"");
+  p.append(csrf_.view());
+  p.append("\">");
+  if (hidden) p.append("<span class=\"choice\">");
+  for (std::size_t i = 0; i < E911Address::kFields; ++i) {
+    if (hidden) {
+      p.append("<input type=\"hidden\" name=\"");
+    } else {
+      p.append("<label>");
+      p.append(kLabels[i]);
+      p.append(" <input name=\"");
+    }
+    p.append(E911Address::kNames[i]);
+    p.append("\" value=\"");
+    html_escape_append(a.field(i).view(), p);
+    p.append(hidden ? "\">" : "\"></label> ");
+  }
+  if (hidden) {
+    for (std::size_t i = 0; i < E911Address::kFields; ++i) {
+      if (a.field(i).empty()) continue;
+      html_escape_append(a.field(i).view(), p);
+      p.append(i + 1 < E911Address::kFields ? ", " : "");
+    }
+    p.append("</span> ");
+  }
+  p.append("<button type=\"submit\">");
+  p.append(button);
+  p.append("</button></form>");
+}
+
+bool WebPage::kazoo_section(FixedString<limits::kWebResponseMax>& p) {
+  const status::KazooStatus* k = status_.kazoo();
+  if (!k) return false;
+  using Outcome = status::KazooStatus::Outcome;
+  p.append("<h2>Number and emergency address</h2><p>Number: <b id=\"kazoo-number\">");
+  html_escape_append(k->number.view(), p);
+  p.append("</b>");
+  if (!k->number_state.empty()) {
+    p.append(" (");
+    html_escape_append(k->number_state.view(), p);
+    p.append(")");
+  }
+  p.append("</p><p>Emergency address: <b id=\"e911-status\">");
+  p.append(k->e911 == status::KazooStatus::E911::kUnknown ? "checking" : k->e911_name());
+  p.append("</b>");
+  if (k->provisioned()) {
+    p.append(" <span id=\"e911-address\">");
+    bool first = true;
+    for (std::size_t i = 0; i < status::E911Address::kFields; ++i) {
+      if (k->address.field(i).empty()) continue;
+      if (!first) p.append(", ");
+      html_escape_append(k->address.field(i).view(), p);
+      first = false;
+    }
+    p.append("</span>");
+  }
+  p.append("</p>");
+  if (!k->provisioned()) {
+    p.append("<p id=\"e911-warning\"><strong>Warning:</strong> ");
+    html_escape_append(status::kNoE911Warning, p);
+    p.append("</p>");
+  }
+  if (!k->error.empty()) {
+    p.append("<p id=\"kazoo-error\">Kazoo: ");
+    html_escape_append(k->error.view(), p);
+    p.append("</p>");
+  }
+  if (k->updating) {
+    p.append("<p id=\"e911-saving\">Saving the address&hellip;</p>");
+    return true;
+  }
+  const bool refused = k->outcome == Outcome::kInvalid || k->outcome == Outcome::kError;
+  if (refused) {
+    p.append("<p id=\"e911-error\">");
+    p.append(k->outcome == Outcome::kInvalid ? "Address not accepted: " : "Could not save the address: ");
+    html_escape_append(k->outcome_message.view(), p);
+    p.append("</p>");
+  }
+  if (k->outcome == Outcome::kMultipleChoice) {
+    p.append("<p id=\"e911-choose\">");
+    html_escape_append(k->outcome_message.view(), p);
+    p.append(": pick the right one</p><ul id=\"e911-choices\">");
+    for (const status::E911Address& a : k->choices) {
+      p.append("<li>");
+      address_form(p, a, "Use this address", true);
+      p.append("</li>");
+    }
+    p.append("</ul>");
+  }
+  // The form keeps what was entered after a refusal; else it shows the address in force.
+  const bool keep = refused || k->outcome == Outcome::kMultipleChoice;
+  address_form(p, keep ? k->entered : k->address, "Save emergency address", false);
+  return k->e911 == status::KazooStatus::E911::kUnknown && k->error.empty();
+}
+
+bool WebPage::jambonz_section(FixedString<limits::kWebResponseMax>&, int) { return false; }
+
+std::size_t WebPage::kazoo_e911(const protocol::HttpRequestParser& req, std::span<char> out) {
+  if (!account_ || !status_.kazoo()) return plain(out, 409, "Kazoo is not configured on this device\n");
+  protocol::kazoo::E911Address a;
+  for (std::size_t i = 0; i < protocol::kazoo::E911Address::kFields; ++i)
+    form_value(req.body(), protocol::kazoo::E911Address::kNames[i], a.field(i));
+  if (a.street_address.empty() || a.locality.empty() || a.region.empty() || a.postal_code.empty()) {
+    note("the address needs a street address, city, state and postal code");
+    return redirect(out, "/");
+  }
+  if (!account_->set_e911(a)) note("the phone is busy with Kazoo; try again in a moment");
+  DT_LOGI("web", "E911 address change requested from the page");
   return redirect(out, "/");
 }
 
