@@ -26,6 +26,7 @@
 #include "firmware/line/yna_calls.hpp"
 #include "firmware/line/yna_line.hpp"
 #include "firmware/services/account_services.hpp"
+#include "firmware/services/jambonz_service.hpp"
 #include "firmware/services/kazoo_service.hpp"
 #include "firmware/status/device_status.hpp"
 #include "firmware/web/web_server.hpp"
@@ -151,7 +152,14 @@ int main(int argc, char** argv) {
     kazoo = &kazoo_service;
     device.set_kazoo(&kazoo_model);
   }
-  static services::AccountServices account(commands, kazoo, &kazoo_model, nullptr);
+  services::JambonzService* jambonz = nullptr;
+  static status::JambonzStatus jambonz_model;
+  if (g_config.jambonz.present) {
+    static services::JambonzService jambonz_service(loop, g_config.jambonz, jambonz_model);
+    jambonz = &jambonz_service;
+    device.set_jambonz(&jambonz_model);
+  }
+  static services::AccountServices account(commands, kazoo, &kazoo_model, jambonz);
   static control::ControlServer control(loop, account);
   account.set_server(&control);
   events.attach(control);
@@ -208,6 +216,7 @@ int main(int argc, char** argv) {
   }
   if (yna) yna->start();
   if (kazoo && !kazoo->start()) device.add_error("Kazoo: TLS set-up failed (kazoo.ca_file?)");
+  if (jambonz && !jambonz->start()) device.add_error("jambonz: TLS set-up failed (jambonz.ca_file?)");
 
   // The local web page, for every configuration (device-control.md).
   static web::WebServer web(loop, device, yna_actions);
@@ -220,6 +229,7 @@ int main(int argc, char** argv) {
   loop.run();
   web.stop();
   if (kazoo) kazoo->stop();
+  if (jambonz) jambonz->stop();
   if (yna) yna->stop();
   phone.stop();
   control.stop();

@@ -1,6 +1,7 @@
 #include "firmware/services/account_services.hpp"
 
 #include "firmware/core/json.hpp"
+#include "firmware/services/jambonz_service.hpp"
 #include "firmware/status/device_status.hpp"
 
 namespace dialtone::services {
@@ -120,14 +121,87 @@ void AccountServices::reply_e911(control::ReplyToken token, const KazooResult& r
   send(token, reply);
 }
 
-void AccountServices::recent_calls(const cJSON*, control::Reply& reply) { not_configured(reply, "jambonz"); }
+void AccountServices::recent_calls(const cJSON* req, control::Reply& reply) {
+  if (!jambonz_ || !server_) return not_configured(reply, "jambonz");
+  protocol::jambonz::PageQuery q;
+  const cJSON* page = json_get(req, "page");
+  const cJSON* count = json_get(req, "count");
+  if (page) q.page = static_cast<int>(json_int(req, "page").value_or(0));
+  if (count) q.count = static_cast<int>(json_int(req, "count").value_or(0));
+  if (!q.valid()) {
+    reply.error("bad_request", "recent_calls takes \"page\" (from 1) and \"count\" (1 to 25)");
+    return;
+  }
+  control::ReplyToken token = reply.defer();
+  bool started = jambonz_->recent_calls(q, [this, token](const JambonzResult& r) {
+    control::Reply out(g_reply);
+    if (!r.ok || !r.calls) {
+      out.error("service_error", r.error);
+    } else {
+      JsonWriter& w = out.ok();
+      w.number("total", r.calls->total).number("page", r.calls->page).begin_array("calls");
+      for (const protocol::jambonz::RecentCall& c : r.calls->calls) {
+        w.begin_object()
+            .string("call_sid", c.call_sid.view())
+            .string("from", c.from.view())
+            .string("to", c.to.view())
+            .string("direction", c.direction.view())
+            .boolean("answered", c.answered)
+            .number("duration", c.duration)
+            .number("attempted_at", c.attempted_at)
+            .string("termination_reason", c.termination_reason.view())
+            .end_object();
+      }
+      w.end_array().end_object();
+    }
+    send(token, out);
+  });
+  if (!started) {
+    control::Reply busy(g_reply);
+    busy.error("busy", "too many jambonz requests are waiting; try again");
+    send(token, busy);
+  }
+}
 
-void AccountServices::alerts(control::Reply& reply) { not_configured(reply, "jambonz"); }
+void AccountServices::alerts(control::Reply& reply) {
+  if (!jambonz_ || !server_) return not_configured(reply, "jambonz");
+  control::ReplyToken token = reply.defer();
+  bool started = jambonz_->alerts([this, token](const JambonzResult& r) {
+    control::Reply out(g_reply);
+    if (!r.ok || !r.alerts) {
+      out.error("service_error", r.error);
+    } else {
+      JsonWriter& w = out.ok();
+      w.begin_array("alerts");
+      for (const protocol::jambonz::Alert& a : r.alerts->alerts) {
+        w.begin_object()
+            .string("time", a.time.view())
+            .string("alert_type", a.alert_type.view())
+            .string("message", a.message.view())
+            .string("detail", a.detail.view())
+            .end_object();
+      }
+      w.end_array().end_object();
+    }
+    send(token, out);
+  });
+  if (!started) {
+    control::Reply busy(g_reply);
+    busy.error("busy", "too many jambonz requests are waiting; try again");
+    send(token, busy);
+  }
+}
 
 bool AccountServices::set_e911(const kz::E911Address& address) {
   return kazoo_ && kazoo_->update_e911(address, nullptr);
 }
 
-bool AccountServices::want_calls_page(int) { return false; }
+bool AccountServices::want_calls_page(int page) {
+  if (!jambonz_) return false;
+  protocol::jambonz::PageQuery q;
+  q.page = page;
+  q.count = static_cast<int>(limits::kJambonzPageRows);
+  return jambonz_->recent_calls(q, nullptr);
+}
 
 }  // namespace dialtone::services

@@ -1,6 +1,8 @@
 #include "firmware/web/web_page.hpp"
 
 #include <cstdio>
+#include <ctime>
+#include <utility>
 
 #include "firmware/core/log.hpp"
 #include "protocol/common/url.hpp"
@@ -425,7 +427,126 @@ bool WebPage::kazoo_section(FixedString<limits::kWebResponseMax>& p) {
   return k->e911 == status::KazooStatus::E911::kUnknown && k->error.empty();
 }
 
-bool WebPage::jambonz_section(FixedString<limits::kWebResponseMax>&, int) { return false; }
+namespace {
+
+// "+14155550100" -> "+1 (415) 555-0100"; anything else as it is.
+void pretty_number(std::string_view n, FixedString<limits::kWebResponseMax>& p) {
+  bool nanp = n.size() == 12 && n.substr(0, 2) == "+1";
+  for (char c : n.substr(1)) nanp = nanp && c >= '0' && c <= '9';
+  if (!nanp) {
+    html_escape_append(n, p);
+    return;
+  }
+  char text[24];
+  std::snprintf(text, sizeof text, "+1 (%.3s) %.3s-%.4s", n.data() + 2, n.data() + 5, n.data() + 8);
+  p.append(text);
+}
+
+// Unix milliseconds as the device's local time.
+void local_time(std::int64_t ms, FixedString<limits::kWebResponseMax>& p) {
+  if (ms <= 0) {
+    p.append("-");
+    return;
+  }
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  char text[32];
+  if (!localtime_r(&t, &tm) || !std::strftime(text, sizeof text, "%Y-%m-%d %H:%M", &tm)) {
+    p.append("-");
+    return;
+  }
+  p.append(text);
+}
+
+}  // namespace
+
+bool WebPage::jambonz_section(FixedString<limits::kWebResponseMax>& p, int page) {
+  const status::JambonzStatus* j = status_.jambonz();
+  if (!j) return false;
+  p.append("<h2>Alerts</h2>");
+  if (!j->alerts_error.empty()) {
+    p.append("<p id=\"alerts-error\">jambonz: ");
+    html_escape_append(j->alerts_error.view(), p);
+    p.append("</p>");
+  }
+  p.append("<ul id=\"alerts\">");
+  std::size_t shown = 0;
+  for (const protocol::jambonz::Alert& a : j->alerts.alerts) {
+    if (shown++ == limits::kJambonzPageRows) break;
+    p.append("<li>");
+    html_escape_append(a.time.view(), p);
+    p.append(" <b>");
+    html_escape_append(a.alert_type.view(), p);
+    p.append("</b> ");
+    html_escape_append(a.message.view(), p);
+    if (!a.detail.empty()) {
+      p.append(" (");
+      html_escape_append(a.detail.view(), p);
+      p.append(")");
+    }
+    p.append("</li>");
+  }
+  p.append("</ul><h2>Call history</h2>");
+  const bool have = j->calls_query.page == page;
+  bool waiting = false;
+  if (!have && account_ && !j->calls_loading) waiting = account_->want_calls_page(page);
+  // After a failure the page does not reload by itself: the owner's next
+  // look asks again, rather than the page asking jambonz every second.
+  if (!have && (j->calls_loading || waiting) && j->calls_error.empty()) {
+    p.append("<p id=\"calls-loading\">Loading&hellip;</p>");
+    return true;
+  }
+  if (!j->calls_error.empty()) {
+    p.append("<p id=\"calls-error\">jambonz: ");
+    html_escape_append(j->calls_error.view(), p);
+    p.append("</p>");
+  }
+  if (!have) return false;
+  // Newest first, whatever order the rows came in.
+  const protocol::jambonz::RecentCall* rows[limits::kJambonzRowsMax];
+  std::size_t n = 0;
+  for (const protocol::jambonz::RecentCall& c : j->calls.calls) rows[n++] = &c;
+  for (std::size_t a = 1; a < n; ++a)
+    for (std::size_t b = a; b > 0 && rows[b]->attempted_at > rows[b - 1]->attempted_at; --b) std::swap(rows[b], rows[b - 1]);
+  p.append("<table id=\"calls-history\"><tr><th>When</th><th>Direction</th><th>From</th><th>To</th><th>Duration</th>"
+           "<th>Result</th></tr>");
+  for (std::size_t i = 0; i < n; ++i) {
+    const protocol::jambonz::RecentCall& c = *rows[i];
+    p.append("<tr><td>");
+    local_time(c.attempted_at, p);
+    p.append("</td><td>");
+    html_escape_append(c.direction.view(), p);
+    p.append("</td><td>");
+    pretty_number(c.from.view(), p);
+    p.append("</td><td>");
+    pretty_number(c.to.view(), p);
+    char dur[24];
+    std::snprintf(dur, sizeof dur, "%lld s", static_cast<long long>(c.duration));
+    p.append("</td><td>");
+    p.append(dur);
+    p.append("</td><td>");
+    p.append(c.answered ? "answered" : "not answered");
+    if (!c.termination_reason.empty()) {
+      p.append(", ");
+      html_escape_append(c.termination_reason.view(), p);
+    }
+    p.append("</td></tr>");
+  }
+  p.append("</table><p id=\"calls-pages\">");
+  char nav[96];
+  std::snprintf(nav, sizeof nav, "Page %d", page);
+  p.append(nav);
+  if (page > 1) {
+    std::snprintf(nav, sizeof nav, " <a href=\"/?page=%d\">newer</a>", page - 1);
+    p.append(nav);
+  }
+  if (static_cast<std::int64_t>(page) * static_cast<std::int64_t>(limits::kJambonzPageRows) < j->calls.total) {
+    std::snprintf(nav, sizeof nav, " <a href=\"/?page=%d\">older</a>", page + 1);
+    p.append(nav);
+  }
+  p.append("</p>");
+  return false;
+}
 
 std::size_t WebPage::kazoo_e911(const protocol::HttpRequestParser& req, std::span<char> out) {
   if (!account_ || !status_.kazoo()) return plain(out, 409, "Kazoo is not configured on this device\n");

@@ -169,6 +169,38 @@ def main():
         r = ctl.request({"cmd": "e911", "address": ADDRESS})
         check(r["ok"] and r["status"] == "PROVISIONED" and r["address"]["street_address"] == "116 NATOMA ST", r)
 
+        # 8. jambonz: call history by page (socket and page), alerts, failures.
+        r = ctl.request({"cmd": "recent_calls", "page": 1, "count": 10})
+        check(r["ok"] and r["total"] == 14 and len(r["calls"]) == 10, r)
+        times = [c["attempted_at"] for c in r["calls"]]
+        check(times == sorted(times, reverse=True), "newest first")
+        first_sids = {c["call_sid"] for c in r["calls"]}
+        r2 = ctl.request({"cmd": "recent_calls", "page": 2, "count": 10})
+        check(r2["ok"] and len(r2["calls"]) == 4 and not first_sids & {c["call_sid"] for c in r2["calls"]}, r2)
+        check(set(r2["calls"][0]) == {"call_sid", "from", "to", "direction", "answered", "duration",
+                                      "attempted_at", "termination_reason"}, r2["calls"][0])
+        r = ctl.request({"cmd": "recent_calls", "page": 1, "count": 26})
+        check(not r["ok"] and r["error"]["code"] == "bad_request", r)
+        body = settled_page()
+        check('id="calls-history"' in body and "+1 (206) 555-0142" in body and "older</a>" in body, body)
+        body = settled_page("?page=2")
+        check("Page 2" in body and body.count("<tr><td>") == 4 and "newer</a>" in body, body)
+        r = ctl.request({"cmd": "alerts"})
+        check(r["ok"] and [a["alert_type"] for a in r["alerts"]] == ["device-limit", "no-carrier"], r)
+        check(set(r["alerts"][0]) == {"time", "alert_type", "message", "detail"}, r)
+        check("Device limit reached" in body and "no-carrier" in body, "alerts on the page")
+        sim.fault("jambonz_500")
+        r = ctl.request({"cmd": "alerts"})
+        check(not r["ok"] and r["error"]["code"] == "service_error" and "500" in r["error"]["message"], r)
+        sim.fault("jambonz_malformed")
+        r = ctl.request({"cmd": "recent_calls", "page": 1})
+        check(not r["ok"] and r["error"]["code"] == "service_error", r)
+        check(ctl.request({"cmd": "recent_calls", "page": 1})["ok"], "jambonz works again")
+        r = ctl.request({"cmd": "click_to_call", "to": "+12065550142"})
+        check(not r["ok"] and r["error"]["code"] == "not_configured", r)
+        check(all(q["authorization"] == "Bearer" for q in sim.requests() if q["path"].startswith("/v1/")),
+              "jambonz requests without the bearer key")
+
         # Nothing was sent to the API without its credentials, and no key was logged.
         log = agent.log_text()
         check(sim.fragment["kazoo"]["api_key"] not in log, "the Kazoo API key was logged")
