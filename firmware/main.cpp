@@ -26,6 +26,9 @@
 #include "firmware/core/random.hpp"
 #include "firmware/line/yna_calls.hpp"
 #include "firmware/line/yna_line.hpp"
+#include "firmware/services/account_services.hpp"
+#include "firmware/services/jambonz_service.hpp"
+#include "firmware/services/kazoo_service.hpp"
 #include "firmware/status/device_status.hpp"
 #include "firmware/web/web_server.hpp"
 
@@ -149,7 +152,25 @@ int main(int argc, char** argv) {
                           events);
   calls.set_ui(phone);
   static app::PhoneCommands commands(phone, calls, device);
-  static control::ControlServer control(loop, commands);
+
+  // The account services, each only when configured (services.md).
+  services::KazooService* kazoo = nullptr;
+  static status::KazooStatus kazoo_model;
+  if (g_config.kazoo.present) {
+    static services::KazooService kazoo_service(loop, g_config.kazoo, kazoo_model);
+    kazoo = &kazoo_service;
+    device.set_kazoo(&kazoo_model);
+  }
+  services::JambonzService* jambonz = nullptr;
+  static status::JambonzStatus jambonz_model;
+  if (g_config.jambonz.present) {
+    static services::JambonzService jambonz_service(loop, g_config.jambonz, jambonz_model);
+    jambonz = &jambonz_service;
+    device.set_jambonz(&jambonz_model);
+  }
+  static services::AccountServices account(commands, kazoo, &kazoo_model, jambonz);
+  static control::ControlServer control(loop, account);
+  account.set_server(&control);
   events.attach(control);
 
   char sock_path[limits::kPathMax + 32];
@@ -203,9 +224,12 @@ int main(int argc, char** argv) {
     });
   }
   if (yna) yna->start();
+  if (kazoo && !kazoo->start()) device.add_error("Kazoo: TLS set-up failed (kazoo.ca_file?)");
+  if (jambonz && !jambonz->start()) device.add_error("jambonz: TLS set-up failed (jambonz.ca_file?)");
 
   // The local web page, for every configuration (device-control.md).
   static web::WebServer web(loop, device, yna_actions, rng);
+  web.page().set_account(&account);
   if (!web.start(g_config.web.host.view(), g_config.web.port, web_cfg)) {
     DT_LOGE("main", "the local web page could not start on web.listen");
     return 1;
@@ -213,6 +237,8 @@ int main(int argc, char** argv) {
   DT_LOGI("main", "dialtoned %s running on board %s", DIALTONE_VERSION, desc->name.data());
   loop.run();
   web.stop();
+  if (kazoo) kazoo->stop();
+  if (jambonz) jambonz->stop();
   if (yna) yna->stop();
   phone.stop();
   control.stop();

@@ -172,6 +172,32 @@ void parse_yna(Checker& c, const cJSON* y, YnaConfig& out) {
   parse_dns_servers(c, y, out);
 }
 
+bool e164_ok(std::string_view n) {
+  if (n.size() < 3 || n.size() > 16 || n[0] != '+' || n[1] == '0') return false;
+  for (char ch : n.substr(1))
+    if (ch < '0' || ch > '9') return false;
+  return true;
+}
+
+void parse_kazoo(Checker& c, const cJSON* k, KazooConfig& out) {
+  out.present = true;
+  c.url(k, "api_url", "kazoo.api_url", out.api_url, true, "https", "");
+  c.string(k, "account_id", "kazoo.account_id", out.account_id, true);
+  c.string(k, "api_key", "kazoo.api_key", out.api_key, true);
+  if (c.string(k, "number", "kazoo.number", out.number, true) && !e164_ok(out.number.view()))
+    c.fail("kazoo.number", "must be an E.164 number: + and 2 to 15 digits, e.g. +14155550100");
+  c.string(k, "ca_file", "kazoo.ca_file", out.ca_file, false);
+}
+
+void parse_jambonz(Checker& c, const cJSON* j, JambonzConfig& out) {
+  out.present = true;
+  c.url(j, "api_url", "jambonz.api_url", out.api_url, true, "https", "");
+  c.string(j, "account_sid", "jambonz.account_sid", out.account_sid, true);
+  c.string(j, "api_key", "jambonz.api_key", out.api_key, true);
+  c.string(j, "click_to_call_app", "jambonz.click_to_call_app", out.click_to_call_app, false);
+  c.string(j, "ca_file", "jambonz.ca_file", out.ca_file, false);
+}
+
 void parse_ice(Checker& c, const cJSON* ice, IceConfig& out) {
   if (const cJSON* stun = c.array(ice, "stun", "ice.stun")) {
     const cJSON* item = nullptr;
@@ -239,6 +265,8 @@ bool parse_config(std::string_view json, Config& out, ConfigError& err) {
     c.fail("log_level", "must be one of debug, info, warn, error");
   c.boolean(root, "call_waiting", "call_waiting", out.call_waiting);
   if (const cJSON* y = c.object(root, "yna", "yna")) parse_yna(c, y, out.yna);
+  if (const cJSON* k = c.object(root, "kazoo", "kazoo")) parse_kazoo(c, k, out.kazoo);
+  if (const cJSON* j = c.object(root, "jambonz", "jambonz")) parse_jambonz(c, j, out.jambonz);
   if (const cJSON* i = c.object(root, "ice", "ice")) parse_ice(c, i, out.ice);
   if (const cJSON* a = c.object(root, "audio", "audio")) parse_audio(c, a, out.audio);
   else if (!c.failed) c.fail("audio", "is required");

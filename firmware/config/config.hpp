@@ -29,6 +29,25 @@ struct YnaConfig {
   int pong_timeout_s = 10;
 };
 
+// services.md section 1. api_key is a secret: never logged nor shown.
+struct KazooConfig {
+  bool present = false;
+  Url api_url;  // https://host[:port]/v2
+  ShortText account_id;
+  FixedString<256> api_key;
+  FixedString<32> number;  // E.164, "+" and digits
+  Path ca_file;  // empty: the system bundle
+};
+
+struct JambonzConfig {
+  bool present = false;
+  Url api_url;  // https://host/v1
+  ShortText account_sid;
+  FixedString<256> api_key;
+  ShortText click_to_call_app;
+  Path ca_file;  // empty: the system bundle
+};
+
 struct TurnServer {
   Url url;
   ShortText username;
@@ -59,6 +78,8 @@ struct Config {
   ShortText board;
   Path state_dir;
   YnaConfig yna;
+  KazooConfig kazoo;
+  JambonzConfig jambonz;
   IceConfig ice;
   AudioConfig audio;
   WebConfig web;

@@ -101,6 +101,7 @@ void ControlServer::on_accept() {
       continue;
     }
     slot->fd = fd;
+    ++slot->gen;
     slot->subscribed = false;
     slot->discarding = false;
     slot->requested = false;
@@ -141,6 +142,7 @@ void ControlServer::drop(Client& c, const char* why) {
   loop_.remove_fd(c.fd);
   ::close(c.fd);
   c.fd = -1;
+  ++c.gen;
   c.subscribed = false;
   gauge_.set_used(clients());
 }
@@ -187,7 +189,7 @@ void ControlServer::handle_line(Client& c, std::string_view line) {
   // JsonWriter keeps a NUL after the text, so the longest reply it builds
   // here is one byte short of the limit: room for queue()'s newline.
   std::span<char> out(reply_scratch);
-  Reply reply(out);
+  Reply reply(out, ReplyToken{static_cast<std::size_t>(&c - clients_), c.gen});
   if (blank(line)) {
     reply.error("malformed", "empty request: send one JSON object per line");
   } else {
@@ -202,6 +204,7 @@ void ControlServer::handle_line(Client& c, std::string_view line) {
       reply.ok().end_object();
     } else {
       handler_.on_command(*cmd, root, reply);
+      if (reply.deferred()) return;  // answered through complete()
       if (!reply.answered()) reply.error("internal", "command produced no reply");
     }
   }
@@ -237,6 +240,14 @@ void ControlServer::flush(Client& c) {
     c.out.consume(static_cast<std::size_t>(n));
   }
   if (c.fd >= 0) loop_.set_fd_events(c.fd, c.out.empty() ? POLLIN : (POLLIN | POLLOUT));
+}
+
+bool ControlServer::complete(ReplyToken token, std::string_view json) {
+  if (token.client >= limits::kControlClientsMax) return false;
+  Client& c = clients_[token.client];
+  if (c.fd < 0 || c.gen != token.gen) return false;
+  queue(c, json);
+  return true;
 }
 
 void ControlServer::broadcast(std::string_view json) {

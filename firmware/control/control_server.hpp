@@ -9,9 +9,15 @@
 // full is disconnected (logged) rather than allowed to stall the phone.
 // When every slot is taken, a new connection takes the slot of an idle one
 // (see IdlePolicy), so abandoned connections cannot lock the owner out.
+//
+// A command that needs a network round trip (the account services) defers
+// its reply: the handler keeps the Reply's token and completes it later.
+// Meanwhile the connection stays usable; requests sent in the meantime are
+// answered in the order their answers are ready.
 #pragma once
 #include <cjson/cJSON.h>
 
+#include <cstdint>
 #include <span>
 #include <string_view>
 
@@ -23,11 +29,18 @@
 
 namespace dialtone::control {
 
+// Names a connection's pending reply; stale once the connection has closed.
+struct ReplyToken {
+  std::size_t client = static_cast<std::size_t>(-1);
+  std::uint32_t gen = 0;
+};
+
 // The reply being built for one request. Handlers call ok() (then add fields
-// through writer()) or error().
+// through writer()) or error(), or defer() and answer later through
+// ControlServer::complete().
 class Reply {
  public:
-  explicit Reply(std::span<char> buf) : w_(buf) {}
+  explicit Reply(std::span<char> buf, ReplyToken token = {}) : w_(buf), token_(token) {}
   JsonWriter& ok() {
     w_.begin_object().boolean("ok", true);
     answered_ = true;
@@ -37,12 +50,19 @@ class Reply {
     w_.begin_object().boolean("ok", false).begin_object("error").string("code", code).string("message", message).end_object().end_object();
     answered_ = true;
   }
+  ReplyToken defer() {
+    deferred_ = answered_ = true;
+    return token_;
+  }
   bool answered() const { return answered_; }
+  bool deferred() const { return deferred_; }
   JsonWriter& writer() { return w_; }
 
  private:
   JsonWriter w_;
+  ReplyToken token_;
   bool answered_ = false;
+  bool deferred_ = false;
 };
 
 class CommandHandler {
@@ -72,11 +92,15 @@ class ControlServer {
 
   // Sends one event line to every subscribed connection.
   void broadcast(std::string_view json);
+  // Sends a deferred reply (one JSON object). False when its connection has
+  // closed meanwhile (the answer is dropped).
+  bool complete(ReplyToken token, std::string_view json);
   std::size_t clients() const;
 
  private:
   struct Client {
     int fd = -1;
+    std::uint32_t gen = 0;  // changes with every connection the slot holds
     bool subscribed = false;
     bool discarding = false;  // skipping the rest of an over-long line
     bool requested = false;   // has sent at least one complete line

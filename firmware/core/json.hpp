@@ -27,6 +27,9 @@ class JsonDocument {
 
   // nullptr when the text was not valid JSON or the arena ran out.
   const cJSON* root() const { return root_; }
+  // For editing a parsed document before printing it back (cJSON_Print*):
+  // nodes added meanwhile come from the same arena and go with the document.
+  cJSON* mutable_root() { return root_; }
   bool ok() const { return root_ != nullptr; }
   bool out_of_memory() const { return oom_; }
 

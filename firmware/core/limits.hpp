@@ -97,6 +97,21 @@ inline constexpr std::size_t kWebFormMax = 2048;             // one POSTed form
 inline constexpr std::size_t kWebResponseMax = 16 * 1024;    // one page, headers included
 // ---- end of YNA line -------------------------------------------------------
 
+// ---- Account services (protocol/kazoo, protocol/jambonz, firmware/services) --
+inline constexpr std::size_t kE911FieldMax = 96;         // one address field (street, locality, ...)
+inline constexpr std::size_t kE911ChoicesMax = 4;        // multiple_choice addresses kept; more are dropped
+inline constexpr std::size_t kKazooTokenMax = 512;       // auth_token (Kazoo's are 32 hex or a JWT)
+inline constexpr std::size_t kKazooNumbersMax = 16;      // numbers kept from an account listing
+inline constexpr std::size_t kServiceBodyMax = 8 * 1024; // a request body we build (the number document)
+inline constexpr std::size_t kServiceOpsQueued = 4;      // operations waiting per platform
+inline constexpr std::size_t kServiceTlsStreams = 2;     // one per HTTP client slot, per platform
+inline constexpr std::int64_t kServiceTimeoutMs = 10000; // one request, connect to complete answer
+inline constexpr std::int64_t kServiceRefreshMs = 5 * 60 * 1000;  // background refresh of page/status data
+inline constexpr std::size_t kJambonzRowsMax = 25;       // services.md: count at most 25
+inline constexpr std::size_t kJambonzPageRows = 10;      // rows per page on the web page
+inline constexpr std::size_t kServiceTextMax = 160;      // a message, detail or reason kept for display
+// ---- end of account services -----------------------------------------------
+
 // Handset
 inline constexpr std::size_t kDialDigitsMax = 32;
 inline constexpr std::size_t kKeypadLinesMax = 16;  // direct GPIO lines, one per key

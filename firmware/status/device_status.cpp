@@ -60,6 +60,19 @@ void DeviceStatus::write_call(JsonWriter& w, const call::CallMachine& c, std::st
   if (c.emergency()) w.boolean("emergency", true);
 }
 
+void DeviceStatus::write_address(JsonWriter& w, std::string_view key, const E911Address& a) {
+  w.begin_object(key);
+  for (std::size_t i = 0; i < E911Address::kFields; ++i) w.string(E911Address::kNames[i], a.field(i).view());
+  w.end_object();
+}
+
+void DeviceStatus::write_e911(JsonWriter& w, const KazooStatus& k) {
+  w.string("status", k.e911_name());
+  write_address(w, "address", k.address);
+  if (!k.provisioned()) w.string("warning", kNoE911Warning);
+  if (!k.error.empty()) w.string("error", k.error.view());
+}
+
 namespace {
 
 void write_line(JsonWriter& w, const LineStatus& l) {
@@ -105,6 +118,11 @@ void DeviceStatus::write(JsonWriter& w) const {
         .string("tone", handset::tone_name(playing_))
         .string("digits", handset_->digits())
         .end_object();
+  }
+  if (kazoo_) {
+    w.begin_object("e911");
+    write_e911(w, *kazoo_);
+    w.end_object();
   }
   std::string_view errs[kErrorsKept];
   const std::size_t n = errors(errs);

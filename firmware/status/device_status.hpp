@@ -12,6 +12,8 @@
 #include "firmware/core/json.hpp"
 #include "firmware/core/limits.hpp"
 #include "firmware/handset/handset.hpp"
+#include "firmware/status/jambonz_status.hpp"
+#include "firmware/status/kazoo_status.hpp"
 #include "firmware/status/line_state.hpp"
 
 namespace dialtone::status {
@@ -38,6 +40,11 @@ class DeviceStatus {
   const call::CallLayer* calls() const { return calls_; }
   void set_handset(const handset::Handset* h) { handset_ = h; }
   void set_playing(handset::Tone t) { playing_ = t; }
+  // The account services, when configured (null otherwise).
+  void set_kazoo(const KazooStatus* k) { kazoo_ = k; }
+  const KazooStatus* kazoo() const { return kazoo_; }
+  void set_jambonz(const JambonzStatus* j) { jambonz_ = j; }
+  const JambonzStatus* jambonz() const { return jambonz_; }
 
   // Something went wrong that the owner should see (web page, `status`).
   void add_error(std::string_view msg);
@@ -45,8 +52,11 @@ class DeviceStatus {
   std::size_t errors(std::span<std::string_view> out) const;
 
   // The body of the `status` reply (after "ok"): line, lines, calls,
-  // handset, last_error, errors, pools.
+  // handset, e911 (with Kazoo), last_error, errors, pools.
   void write(JsonWriter& w) const;
+  // `"e911":{status, address[, warning][, error]}` fields, inside an open object.
+  static void write_e911(JsonWriter& w, const KazooStatus& k);
+  static void write_address(JsonWriter& w, std::string_view key, const E911Address& a);
   // One call as the `call` event and `status` write it.
   static void write_call(JsonWriter& w, const call::CallMachine& c, std::string_view line);
 
@@ -55,6 +65,8 @@ class DeviceStatus {
   const call::CallLayer* calls_ = nullptr;
   const handset::Handset* handset_ = nullptr;
   handset::Tone playing_ = handset::Tone::kNone;
+  const KazooStatus* kazoo_ = nullptr;
+  const JambonzStatus* jambonz_ = nullptr;
   FixedString<192> errors_[kErrorsKept];
   std::size_t errors_next_ = 0, errors_count_ = 0;
 };

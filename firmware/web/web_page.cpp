@@ -1,6 +1,8 @@
 #include "firmware/web/web_page.hpp"
 
 #include <cstdio>
+#include <ctime>
+#include <utility>
 
 #include "firmware/core/log.hpp"
 #include "protocol/common/url.hpp"
@@ -120,11 +122,18 @@ std::size_t WebPage::redirect(std::span<char> out, std::string_view location) {
   return protocol::write_http_response(out, 303, h, {}, false);
 }
 
-std::size_t WebPage::status_page(std::span<char> out, std::string_view notice) {
+std::size_t WebPage::status_page(std::span<char> out, std::string_view notice, int calls_page) {
   auto& p = g_page;
-  p.assign(
-      "<!doctype html><html><head><meta charset=\"utf-8\"><title>Dialtone</title></head><body>"
-      "<h1>Dialtone</h1>");
+  // The account sections first, into the page's tail: whether anything is
+  // still on its way decides the head's reload.
+  static FixedString<limits::kWebResponseMax> sections;
+  sections.clear();
+  bool waiting = kazoo_section(sections);
+  waiting = jambonz_section(sections, calls_page) || waiting;
+  p.assign("<!doctype html><html><head><meta charset=\"utf-8\"><title>Dialtone</title>");
+  // An answer from Kazoo or jambonz is on its way: look again in a second.
+  if (waiting) p.append("<meta http-equiv=\"refresh\" content=\"1\">");
+  p.append("</head><body><h1>Dialtone</h1>");
   if (!notice.empty()) {
     p.append("<p id=\"notice\">");
     html_escape_append(notice, p);
@@ -185,6 +194,7 @@ std::size_t WebPage::status_page(std::span<char> out, std::string_view notice) {
     p.append(label);
     p.append("</button></form>");
   };
+  p.append(sections.view());
   if (yna_) {
     const status::LineState s = yna_state();
     if (s == status::LineState::kUnlinked || s == status::LineState::kLinking) {
@@ -289,9 +299,14 @@ std::size_t WebPage::handle(const protocol::HttpRequestParser& req, std::span<ch
     form_value(req.query(), "e911", e911);
     if (e911 == "ok") notice.assign("emergency address saved");
     else if (e911 == "failed") notice.assign("emergency address not changed");
-    return status_page(out, notice.view());
+    FixedString<8> page_text;
+    form_value(req.query(), "page", page_text);
+    int page = 0;
+    for (char ch : page_text.view()) page = (ch >= '0' && ch <= '9' && page < 100000) ? page * 10 + (ch - '0') : -1;
+    if (page < 1) page = 1;
+    return status_page(out, notice.view(), page);
   }
-  bool action = path == "/link" || path == "/e911" || path == "/unlink";
+  bool action = path == "/link" || path == "/e911" || path == "/unlink" || path == "/kazoo/e911";
   if (!action) return plain(out, 404, "not found\n");
   if (method != "POST") return plain(out, 405, "method not allowed\n");
   if (!same_origin(req)) {
@@ -304,10 +319,246 @@ std::size_t WebPage::handle(const protocol::HttpRequestParser& req, std::span<ch
   }
   if (path == "/link") return link(out);
   if (path == "/e911") return e911(out);
+  if (path == "/kazoo/e911") return kazoo_e911(req, out);
   if (!yna_) return plain(out, 409, "this device has no YNA line\n");
   DT_LOGI("web", "unlink requested from the page");
   yna_->unlink();
   note("unlinked");
+  return redirect(out, "/");
+}
+
+void WebPage::address_form(FixedString<limits::kWebResponseMax>& p, const protocol::kazoo::E911Address& a,
+                           std::string_view button, bool hidden) {
+  using protocol::kazoo::E911Address;
+  static constexpr const char* kLabels[E911Address::kFields] = {"Postal code", "Street address", "Apartment, suite",
+                                                                "City", "State"};
+  p.append("<form method=\"post\" action=\"/kazoo/e911\"><input type=\"hidden\" name=\"csrf\" value=\"");
+  p.append(csrf_.view());
+  p.append("\">");
+  if (hidden) p.append("<span class=\"choice\">");
+  for (std::size_t i = 0; i < E911Address::kFields; ++i) {
+    if (hidden) {
+      p.append("<input type=\"hidden\" name=\"");
+    } else {
+      p.append("<label>");
+      p.append(kLabels[i]);
+      p.append(" <input name=\"");
+    }
+    p.append(E911Address::kNames[i]);
+    p.append("\" value=\"");
+    html_escape_append(a.field(i).view(), p);
+    p.append(hidden ? "\">" : "\"></label> ");
+  }
+  if (hidden) {
+    for (std::size_t i = 0; i < E911Address::kFields; ++i) {
+      if (a.field(i).empty()) continue;
+      html_escape_append(a.field(i).view(), p);
+      p.append(i + 1 < E911Address::kFields ? ", " : "");
+    }
+    p.append("</span> ");
+  }
+  p.append("<button type=\"submit\">");
+  p.append(button);
+  p.append("</button></form>");
+}
+
+bool WebPage::kazoo_section(FixedString<limits::kWebResponseMax>& p) {
+  const status::KazooStatus* k = status_.kazoo();
+  if (!k) return false;
+  using Outcome = status::KazooStatus::Outcome;
+  p.append("<h2>Number and emergency address</h2><p>Number: <b id=\"kazoo-number\">");
+  html_escape_append(k->number.view(), p);
+  p.append("</b>");
+  if (!k->number_state.empty()) {
+    p.append(" (");
+    html_escape_append(k->number_state.view(), p);
+    p.append(")");
+  }
+  p.append("</p><p>Emergency address: <b id=\"e911-status\">");
+  p.append(k->e911 == status::KazooStatus::E911::kUnknown ? "checking" : k->e911_name());
+  p.append("</b>");
+  if (k->provisioned()) {
+    p.append(" <span id=\"e911-address\">");
+    bool first = true;
+    for (std::size_t i = 0; i < status::E911Address::kFields; ++i) {
+      if (k->address.field(i).empty()) continue;
+      if (!first) p.append(", ");
+      html_escape_append(k->address.field(i).view(), p);
+      first = false;
+    }
+    p.append("</span>");
+  }
+  p.append("</p>");
+  if (!k->provisioned()) {
+    p.append("<p id=\"e911-warning\"><strong>Warning:</strong> ");
+    html_escape_append(status::kNoE911Warning, p);
+    p.append("</p>");
+  }
+  if (!k->error.empty()) {
+    p.append("<p id=\"kazoo-error\">Kazoo: ");
+    html_escape_append(k->error.view(), p);
+    p.append("</p>");
+  }
+  if (k->updating) {
+    p.append("<p id=\"e911-saving\">Saving the address&hellip;</p>");
+    return true;
+  }
+  const bool refused = k->outcome == Outcome::kInvalid || k->outcome == Outcome::kError;
+  if (refused) {
+    p.append("<p id=\"e911-error\">");
+    p.append(k->outcome == Outcome::kInvalid ? "Address not accepted: " : "Could not save the address: ");
+    html_escape_append(k->outcome_message.view(), p);
+    p.append("</p>");
+  }
+  if (k->outcome == Outcome::kMultipleChoice) {
+    p.append("<p id=\"e911-choose\">");
+    html_escape_append(k->outcome_message.view(), p);
+    p.append(": pick the right one</p><ul id=\"e911-choices\">");
+    for (const status::E911Address& a : k->choices) {
+      p.append("<li>");
+      address_form(p, a, "Use this address", true);
+      p.append("</li>");
+    }
+    p.append("</ul>");
+  }
+  // The form keeps what was entered after a refusal; else it shows the address in force.
+  const bool keep = refused || k->outcome == Outcome::kMultipleChoice;
+  address_form(p, keep ? k->entered : k->address, "Save emergency address", false);
+  return k->e911 == status::KazooStatus::E911::kUnknown && k->error.empty();
+}
+
+namespace {
+
+// "+14155550100" -> "+1 (415) 555-0100"; anything else as it is.
+void pretty_number(std::string_view n, FixedString<limits::kWebResponseMax>& p) {
+  bool nanp = n.size() == 12 && n.substr(0, 2) == "+1";
+  for (char c : n.substr(1)) nanp = nanp && c >= '0' && c <= '9';
+  if (!nanp) {
+    html_escape_append(n, p);
+    return;
+  }
+  char text[24];
+  std::snprintf(text, sizeof text, "+1 (%.3s) %.3s-%.4s", n.data() + 2, n.data() + 5, n.data() + 8);
+  p.append(text);
+}
+
+// Unix milliseconds as the device's local time.
+void local_time(std::int64_t ms, FixedString<limits::kWebResponseMax>& p) {
+  if (ms <= 0) {
+    p.append("-");
+    return;
+  }
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  char text[32];
+  if (!localtime_r(&t, &tm) || !std::strftime(text, sizeof text, "%Y-%m-%d %H:%M", &tm)) {
+    p.append("-");
+    return;
+  }
+  p.append(text);
+}
+
+}  // namespace
+
+bool WebPage::jambonz_section(FixedString<limits::kWebResponseMax>& p, int page) {
+  const status::JambonzStatus* j = status_.jambonz();
+  if (!j) return false;
+  p.append("<h2>Alerts</h2>");
+  if (!j->alerts_error.empty()) {
+    p.append("<p id=\"alerts-error\">jambonz: ");
+    html_escape_append(j->alerts_error.view(), p);
+    p.append("</p>");
+  }
+  p.append("<ul id=\"alerts\">");
+  std::size_t shown = 0;
+  for (const protocol::jambonz::Alert& a : j->alerts.alerts) {
+    if (shown++ == limits::kJambonzPageRows) break;
+    p.append("<li>");
+    html_escape_append(a.time.view(), p);
+    p.append(" <b>");
+    html_escape_append(a.alert_type.view(), p);
+    p.append("</b> ");
+    html_escape_append(a.message.view(), p);
+    if (!a.detail.empty()) {
+      p.append(" (");
+      html_escape_append(a.detail.view(), p);
+      p.append(")");
+    }
+    p.append("</li>");
+  }
+  p.append("</ul><h2>Call history</h2>");
+  const bool have = j->calls_query.page == page;
+  bool waiting = false;
+  if (!have && account_ && !j->calls_loading) waiting = account_->want_calls_page(page);
+  // After a failure the page does not reload by itself: the owner's next
+  // look asks again, rather than the page asking jambonz every second.
+  if (!have && (j->calls_loading || waiting) && j->calls_error.empty()) {
+    p.append("<p id=\"calls-loading\">Loading&hellip;</p>");
+    return true;
+  }
+  if (!j->calls_error.empty()) {
+    p.append("<p id=\"calls-error\">jambonz: ");
+    html_escape_append(j->calls_error.view(), p);
+    p.append("</p>");
+  }
+  if (!have) return false;
+  // Newest first, whatever order the rows came in.
+  const protocol::jambonz::RecentCall* rows[limits::kJambonzRowsMax];
+  std::size_t n = 0;
+  for (const protocol::jambonz::RecentCall& c : j->calls.calls) rows[n++] = &c;
+  for (std::size_t a = 1; a < n; ++a)
+    for (std::size_t b = a; b > 0 && rows[b]->attempted_at > rows[b - 1]->attempted_at; --b) std::swap(rows[b], rows[b - 1]);
+  p.append("<table id=\"calls-history\"><tr><th>When</th><th>Direction</th><th>From</th><th>To</th><th>Duration</th>"
+           "<th>Result</th></tr>");
+  for (std::size_t i = 0; i < n; ++i) {
+    const protocol::jambonz::RecentCall& c = *rows[i];
+    p.append("<tr><td>");
+    local_time(c.attempted_at, p);
+    p.append("</td><td>");
+    html_escape_append(c.direction.view(), p);
+    p.append("</td><td>");
+    pretty_number(c.from.view(), p);
+    p.append("</td><td>");
+    pretty_number(c.to.view(), p);
+    char dur[24];
+    std::snprintf(dur, sizeof dur, "%lld s", static_cast<long long>(c.duration));
+    p.append("</td><td>");
+    p.append(dur);
+    p.append("</td><td>");
+    p.append(c.answered ? "answered" : "not answered");
+    if (!c.termination_reason.empty()) {
+      p.append(", ");
+      html_escape_append(c.termination_reason.view(), p);
+    }
+    p.append("</td></tr>");
+  }
+  p.append("</table><p id=\"calls-pages\">");
+  char nav[96];
+  std::snprintf(nav, sizeof nav, "Page %d", page);
+  p.append(nav);
+  if (page > 1) {
+    std::snprintf(nav, sizeof nav, " <a href=\"/?page=%d\">newer</a>", page - 1);
+    p.append(nav);
+  }
+  if (static_cast<std::int64_t>(page) * static_cast<std::int64_t>(limits::kJambonzPageRows) < j->calls.total) {
+    std::snprintf(nav, sizeof nav, " <a href=\"/?page=%d\">older</a>", page + 1);
+    p.append(nav);
+  }
+  p.append("</p>");
+  return false;
+}
+
+std::size_t WebPage::kazoo_e911(const protocol::HttpRequestParser& req, std::span<char> out) {
+  if (!account_ || !status_.kazoo()) return plain(out, 409, "Kazoo is not configured on this device\n");
+  protocol::kazoo::E911Address a;
+  for (std::size_t i = 0; i < protocol::kazoo::E911Address::kFields; ++i)
+    form_value(req.body(), protocol::kazoo::E911Address::kNames[i], a.field(i));
+  if (a.street_address.empty() || a.locality.empty() || a.region.empty() || a.postal_code.empty()) {
+    note("the address needs a street address, city, state and postal code");
+    return redirect(out, "/");
+  }
+  if (!account_->set_e911(a)) note("the phone is busy with Kazoo; try again in a moment");
+  DT_LOGI("web", "E911 address change requested from the page");
   return redirect(out, "/");
 }
 

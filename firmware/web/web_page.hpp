@@ -9,6 +9,11 @@
 //   GET  <redirect path>   OAuth callback: state must match (else 400, nothing changes)
 //   POST /e911             303 to {auth_url}/account-mgmt/changeEmergencyAddress?...
 //   POST /unlink           unlink the line
+//   POST /kazoo/e911       set the Kazoo number's E911 address (form fields
+//                          postal_code, street_address, extended_address,
+//                          locality, region); 303 back to the page, which
+//                          shows "saving" and reloads until Kazoo answers
+//   GET  /?page=N          call history page N (jambonz), fetched when not shown yet
 //
 // Every POST must come from the page itself: its Origin (or, without one,
 // its Referer) must be the page's own origin, and its form must carry the
@@ -22,6 +27,7 @@
 #include "firmware/core/limits.hpp"
 #include "firmware/core/random.hpp"
 #include "firmware/status/device_status.hpp"
+#include "firmware/web/account_actions.hpp"
 #include "firmware/web/link_actions.hpp"
 #include "protocol/http/http_parser.hpp"
 
@@ -45,6 +51,8 @@ class WebPage {
   bool init(const WebPageConfig& cfg);
   // The page's own origin, e.g. "http://127.0.0.1:8080" (known once bound).
   void set_origin(std::string_view origin) { origin_.assign(origin); }
+  // The account services' actions; null when none is configured.
+  void set_account(AccountActions* account) { account_ = account; }
 
   // A complete response (Connection: close) into `out`; returns its length
   // (0 only when `out` is too small for any answer).
@@ -58,17 +66,25 @@ class WebPage {
  private:
   bool same_origin(const protocol::HttpRequestParser& req) const;
   bool csrf_ok(const protocol::HttpRequestParser& req) const;
-  std::size_t status_page(std::span<char> out, std::string_view notice);
+  std::size_t status_page(std::span<char> out, std::string_view notice, int calls_page = 1);
   std::size_t redirect(std::span<char> out, std::string_view location);
   std::size_t plain(std::span<char> out, int status, std::string_view text);
   std::size_t callback(const protocol::HttpRequestParser& req, std::span<char> out);
   std::size_t link(std::span<char> out);
   std::size_t e911(std::span<char> out);
+  std::size_t kazoo_e911(const protocol::HttpRequestParser& req, std::span<char> out);
+  // The page's account services sections; true when something is still
+  // on its way (the page then reloads itself).
+  bool kazoo_section(FixedString<limits::kWebResponseMax>& p);
+  bool jambonz_section(FixedString<limits::kWebResponseMax>& p, int page);
+  void address_form(FixedString<limits::kWebResponseMax>& p, const protocol::kazoo::E911Address& a,
+                    std::string_view button, bool hidden);
   void note(std::string_view msg) { notice_.assign(msg); }
   status::LineState yna_state() const;
 
   const status::DeviceStatus& status_;
   LinkActions* yna_;
+  AccountActions* account_ = nullptr;
   Csprng& rng_;
   FixedString<limits::kUrlMax> auth_url_;
   FixedString<128> client_id_;

@@ -4,7 +4,9 @@
 
 namespace dialtone::protocol {
 
-TransportPool::TransportPool(EventLoop& loop) {
+TransportPool::TransportPool(EventLoop& loop, const char* gauge_name, std::size_t tls_slots)
+    : tls_slots_(tls_slots < limits::kTlsStreamsMax ? tls_slots : limits::kTlsStreamsMax),
+      tls_gauge_(gauge_name, tls_slots_) {
   for (auto& m : tls_mem_) ::new (static_cast<void*>(m)) TlsStream(loop);
   for (auto& m : tcp_mem_) ::new (static_cast<void*>(m)) TcpStream(loop);
 }
@@ -16,7 +18,7 @@ TransportPool::~TransportPool() {
 
 bool TransportPool::init(TlsContext* ctx) {
   if (!ctx) return true;
-  for (std::size_t i = 0; i < limits::kTlsStreamsMax; ++i)
+  for (std::size_t i = 0; i < tls_slots_; ++i)
     if (!tls(i).setup(*ctx)) return false;
   tls_ready_ = true;
   return true;
@@ -35,7 +37,7 @@ bool TransportPool::set_dns_servers(std::string_view servers) {
 
 Stream* TransportPool::acquire(bool secure) {
   if (secure) {
-    for (std::size_t i = 0; i < limits::kTlsStreamsMax; ++i)
+    for (std::size_t i = 0; i < tls_slots_; ++i)
       if (tls_ready_ && !tls_taken_[i]) {
         tls_taken_[i] = true;
         tls_gauge_.take();
@@ -69,7 +71,7 @@ std::size_t TransportPool::available(bool secure) const {
   std::size_t n = 0;
   if (secure) {
     if (!tls_ready_) return 0;
-    for (bool t : tls_taken_) n += t ? 0 : 1;
+    for (std::size_t i = 0; i < tls_slots_; ++i) n += tls_taken_[i] ? 0 : 1;
   } else {
     for (bool t : tcp_taken_) n += t ? 0 : 1;
   }

@@ -15,7 +15,12 @@ namespace dialtone::protocol {
 
 class TransportPool {
  public:
-  explicit TransportPool(EventLoop& loop);
+  // `tls_slots` (at most kTlsStreamsMax) TLS streams are set up by init(): a
+  // client that needs fewer connections than the YNA line leaves the mbedTLS
+  // buffers of the others unallocated. Each pool has its own gauge name, so
+  // `status` tells the pools apart.
+  explicit TransportPool(EventLoop& loop, const char* gauge_name = "tls_connections",
+                         std::size_t tls_slots = limits::kTlsStreamsMax);
   ~TransportPool();
   TransportPool(const TransportPool&) = delete;
   TransportPool& operator=(const TransportPool&) = delete;
@@ -38,7 +43,8 @@ class TransportPool {
   alignas(TlsStream) unsigned char tls_mem_[limits::kTlsStreamsMax][sizeof(TlsStream)];
   alignas(TcpStream) unsigned char tcp_mem_[limits::kTcpStreamsMax][sizeof(TcpStream)];
   bool tls_taken_[limits::kTlsStreamsMax] = {};
-  PoolGauge tls_gauge_{"tls_connections", limits::kTlsStreamsMax};
+  std::size_t tls_slots_;
+  PoolGauge tls_gauge_;
   bool tcp_taken_[limits::kTcpStreamsMax] = {};
   bool tls_ready_ = false;
   FixedString<160> dns_servers_;

@@ -1,0 +1,207 @@
+#include "firmware/services/account_services.hpp"
+
+#include "firmware/core/json.hpp"
+#include "firmware/services/jambonz_service.hpp"
+#include "firmware/status/device_status.hpp"
+
+namespace dialtone::services {
+
+namespace kz = protocol::kazoo;
+
+namespace {
+
+// Deferred replies are built here, one at a time (single-threaded loop).
+char g_reply[limits::kControlReplyMax];
+
+void not_configured(control::Reply& reply, std::string_view platform) {
+  FixedString<96> msg;
+  msg.assign(platform);
+  msg.append(" is not configured on this device");
+  reply.error("not_configured", msg.view());
+}
+
+}  // namespace
+
+bool read_e911_address(const cJSON* obj, kz::E911Address& out, std::string_view& why) {
+  out = kz::E911Address{};
+  if (!obj || !cJSON_IsObject(obj)) {
+    why = "\"address\" must be an object {postal_code, street_address, extended_address, locality, region}";
+    return false;
+  }
+  for (std::size_t i = 0; i < kz::E911Address::kFields; ++i) {
+    const char* name = kz::E911Address::kNames[i];
+    const cJSON* v = json_get(obj, name);
+    if (v && !cJSON_IsString(v)) {
+      why = "every address field must be a string";
+      return false;
+    }
+    if (v && !out.field(i).assign(v->valuestring)) {
+      why = "an address field is too long";
+      return false;
+    }
+  }
+  if (out.street_address.empty() || out.locality.empty() || out.region.empty() || out.postal_code.empty()) {
+    why = "the address needs street_address, locality, region and postal_code";
+    return false;
+  }
+  return true;
+}
+
+void AccountServices::on_command(std::string_view cmd, const cJSON* req, control::Reply& reply) {
+  if (cmd == "e911") return e911(req, reply);
+  if (cmd == "recent_calls") return recent_calls(req, reply);
+  if (cmd == "alerts") return alerts(reply);
+  if (cmd == "click_to_call") {
+    // It rings the device's SIP line first; there is none on this device.
+    reply.error("not_configured", "click-to-call needs a SIP line, and this device has none");
+    return;
+  }
+  next_.on_command(cmd, req, reply);
+}
+
+void AccountServices::send(control::ReplyToken token, control::Reply& reply) {
+  if (!server_) return;
+  if (!reply.writer().ok()) {
+    control::Reply small(g_reply);
+    small.error("internal", "reply too large");
+    server_->complete(token, small.writer().view());
+    return;
+  }
+  server_->complete(token, reply.writer().view());
+}
+
+void AccountServices::e911(const cJSON* req, control::Reply& reply) {
+  if (!kazoo_ || !server_) return not_configured(reply, "Kazoo");
+  const cJSON* addr = json_get(req, "address");
+  if (!addr) {
+    // A fresh look, so the answer is what Kazoo holds now.
+    control::ReplyToken token = reply.defer();
+    if (!kazoo_->fetch([this, token](const KazooResult& r) { reply_e911(token, r, false); })) {
+      control::Reply busy(g_reply);
+      busy.error("busy", "too many Kazoo requests are waiting; try again");
+      send(token, busy);
+    }
+    return;
+  }
+  kz::E911Address a;
+  std::string_view why;
+  if (!read_e911_address(addr, a, why)) {
+    reply.error("bad_request", why);
+    return;
+  }
+  control::ReplyToken token = reply.defer();
+  if (!kazoo_->update_e911(a, [this, token](const KazooResult& r) { reply_e911(token, r, true); })) {
+    control::Reply busy(g_reply);
+    busy.error("busy", "too many Kazoo requests are waiting; try again");
+    send(token, busy);
+  }
+}
+
+void AccountServices::reply_e911(control::ReplyToken token, const KazooResult& r, bool update) {
+  control::Reply reply(g_reply);
+  switch (r.kind) {
+    case KazooResult::Kind::kOk: {
+      JsonWriter& w = reply.ok();
+      if (!update) w.string("number", kazoo_model_->number.view());
+      status::DeviceStatus::write_e911(w, *kazoo_model_);
+      w.end_object();
+      break;
+    }
+    case KazooResult::Kind::kInvalid: reply.error("invalid_address", r.message); break;
+    case KazooResult::Kind::kMultipleChoice: {
+      JsonWriter& w = reply.writer();
+      w.begin_object().boolean("ok", false).begin_object("error").string("code", "multiple_choice");
+      w.string("message", r.message).begin_array("choices");
+      for (const kz::E911Address& a : r.choices) status::DeviceStatus::write_address(w, {}, a);
+      w.end_array().end_object().end_object();
+      break;
+    }
+    case KazooResult::Kind::kServiceError: reply.error("service_error", r.message); break;
+  }
+  send(token, reply);
+}
+
+void AccountServices::recent_calls(const cJSON* req, control::Reply& reply) {
+  if (!jambonz_ || !server_) return not_configured(reply, "jambonz");
+  protocol::jambonz::PageQuery q;
+  const cJSON* page = json_get(req, "page");
+  const cJSON* count = json_get(req, "count");
+  if (page) q.page = static_cast<int>(json_int(req, "page").value_or(0));
+  if (count) q.count = static_cast<int>(json_int(req, "count").value_or(0));
+  if (!q.valid()) {
+    reply.error("bad_request", "recent_calls takes \"page\" (from 1) and \"count\" (1 to 25)");
+    return;
+  }
+  control::ReplyToken token = reply.defer();
+  bool started = jambonz_->recent_calls(q, [this, token](const JambonzResult& r) {
+    control::Reply out(g_reply);
+    if (!r.ok || !r.calls) {
+      out.error("service_error", r.error);
+    } else {
+      JsonWriter& w = out.ok();
+      w.number("total", r.calls->total).number("page", r.calls->page).begin_array("calls");
+      for (const protocol::jambonz::RecentCall& c : r.calls->calls) {
+        w.begin_object()
+            .string("call_sid", c.call_sid.view())
+            .string("from", c.from.view())
+            .string("to", c.to.view())
+            .string("direction", c.direction.view())
+            .boolean("answered", c.answered)
+            .number("duration", c.duration)
+            .number("attempted_at", c.attempted_at)
+            .string("termination_reason", c.termination_reason.view())
+            .end_object();
+      }
+      w.end_array().end_object();
+    }
+    send(token, out);
+  });
+  if (!started) {
+    control::Reply busy(g_reply);
+    busy.error("busy", "too many jambonz requests are waiting; try again");
+    send(token, busy);
+  }
+}
+
+void AccountServices::alerts(control::Reply& reply) {
+  if (!jambonz_ || !server_) return not_configured(reply, "jambonz");
+  control::ReplyToken token = reply.defer();
+  bool started = jambonz_->alerts([this, token](const JambonzResult& r) {
+    control::Reply out(g_reply);
+    if (!r.ok || !r.alerts) {
+      out.error("service_error", r.error);
+    } else {
+      JsonWriter& w = out.ok();
+      w.begin_array("alerts");
+      for (const protocol::jambonz::Alert& a : r.alerts->alerts) {
+        w.begin_object()
+            .string("time", a.time.view())
+            .string("alert_type", a.alert_type.view())
+            .string("message", a.message.view())
+            .string("detail", a.detail.view())
+            .end_object();
+      }
+      w.end_array().end_object();
+    }
+    send(token, out);
+  });
+  if (!started) {
+    control::Reply busy(g_reply);
+    busy.error("busy", "too many jambonz requests are waiting; try again");
+    send(token, busy);
+  }
+}
+
+bool AccountServices::set_e911(const kz::E911Address& address) {
+  return kazoo_ && kazoo_->update_e911(address, nullptr);
+}
+
+bool AccountServices::want_calls_page(int page) {
+  if (!jambonz_) return false;
+  protocol::jambonz::PageQuery q;
+  q.page = page;
+  q.count = static_cast<int>(limits::kJambonzPageRows);
+  return jambonz_->recent_calls(q, nullptr);
+}
+
+}  // namespace dialtone::services
