@@ -19,12 +19,6 @@ namespace {
 // thread, and 16 KiB stays off the stack.
 char reply_scratch[limits::kControlReplyMax];
 
-bool blank(std::string_view line) {
-  for (char ch : line)
-    if (ch != ' ' && ch != '\t' && ch != '\r') return false;
-  return true;
-}
-
 }  // namespace
 
 ControlServer::~ControlServer() { stop(); }
@@ -190,29 +184,14 @@ void ControlServer::handle_line(Client& c, std::string_view line) {
   // here is one byte short of the limit: room for queue()'s newline.
   std::span<char> out(reply_scratch);
   Reply reply(out, ReplyToken{static_cast<std::size_t>(&c - clients_), c.gen});
-  if (blank(line)) {
-    reply.error("malformed", "empty request: send one JSON object per line");
-  } else {
-    JsonDocument doc(line);
-    const cJSON* root = doc.root();
-    if (!doc.ok() || !cJSON_IsObject(root)) {
-      reply.error("malformed", "request must be one JSON object per line");
-    } else if (auto cmd = json_string(root, "cmd"); !cmd) {
-      reply.error("malformed", "request needs a string \"cmd\"");
-    } else if (*cmd == "subscribe") {
+  switch (answer_request(line, handler_, reply)) {
+    case RequestOutcome::kDeferred:
+      return;  // answered through complete()
+    case RequestOutcome::kSubscribe:
       c.subscribed = true;
-      reply.ok().end_object();
-    } else {
-      handler_.on_command(*cmd, root, reply);
-      if (reply.deferred()) return;  // answered through complete()
-      if (!reply.answered()) reply.error("internal", "command produced no reply");
-    }
-  }
-  if (!reply.writer().ok()) {
-    Reply small(out);
-    small.error("internal", "reply too large");
-    queue(c, small.writer().view());
-    return;
+      break;
+    case RequestOutcome::kAnswered:
+      break;
   }
   queue(c, reply.writer().view());
 }

@@ -40,7 +40,7 @@ struct ReplyToken {
 // ControlServer::complete().
 class Reply {
  public:
-  explicit Reply(std::span<char> buf, ReplyToken token = {}) : w_(buf), token_(token) {}
+  explicit Reply(std::span<char> buf, ReplyToken token = {}) : buf_(buf), w_(buf), token_(token) {}
   JsonWriter& ok() {
     w_.begin_object().boolean("ok", true);
     answered_ = true;
@@ -57,8 +57,14 @@ class Reply {
   bool answered() const { return answered_; }
   bool deferred() const { return deferred_; }
   JsonWriter& writer() { return w_; }
+  // Throws away what was written and answers with this error instead.
+  void replace_with_error(std::string_view code, std::string_view message) {
+    w_ = JsonWriter(buf_);
+    error(code, message);
+  }
 
  private:
+  std::span<char> buf_;
   JsonWriter w_;
   ReplyToken token_;
   bool answered_ = false;
@@ -71,6 +77,13 @@ class CommandHandler {
   // `request` is the parsed JSON object; `cmd` its "cmd" string.
   virtual void on_command(std::string_view cmd, const cJSON* request, Reply& reply) = 0;
 };
+
+// One request line answered, without the socket: malformed, empty or
+// unknown requests get their error, "subscribe" is reported back for the
+// connection to remember, anything else goes to the handler. Pure, so the
+// server and the fuzzer run the same code.
+enum class RequestOutcome { kAnswered, kDeferred, kSubscribe };
+RequestOutcome answer_request(std::string_view line, CommandHandler& handler, Reply& reply);
 
 // When a connection counts as idle, by the loop's clock. Subscribed
 // connections are long-lived listeners: one is given up only when no

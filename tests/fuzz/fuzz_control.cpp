@@ -1,6 +1,6 @@
 // The control socket's request path (spec/device-control.md) without a
-// socket: the line framing of ControlServer::on_client() and the steps of
-// handle_line() (JSON parse, "cmd", subscribe, the CommandHandler, the
+// socket: the line framing of ControlServer::on_client() and the server's own
+// answer_request() (JSON parse, "cmd", subscribe, the CommandHandler, the
 // fallback for a reply too large), with a handler that reads its arguments
 // the way the phone's does and echoes them back. Every reply must read back
 // as one JSON object with "ok".
@@ -71,31 +71,13 @@ class EchoHandler : public CommandHandler {
   }
 };
 
-// handle_line() minus the socket: the reply line that would be queued.
+// The server's own request handling (answer_request), minus the socket: the
+// reply line that would be queued.
 std::string_view handle_line(std::string_view line, std::span<char> out, bool& subscribed) {
   static EchoHandler handler;
   Reply reply(out);
-  {
-    JsonDocument doc(line);
-    const cJSON* root = doc.root();
-    if (!doc.ok() || !cJSON_IsObject(root)) {
-      reply.error("malformed", "request must be one JSON object per line");
-    } else if (auto cmd = json_string(root, "cmd"); !cmd) {
-      reply.error("malformed", "request needs a string \"cmd\"");
-    } else if (*cmd == "subscribe") {
-      subscribed = true;
-      reply.ok().end_object();
-    } else {
-      handler.on_command(*cmd, root, reply);
-      if (!reply.answered()) reply.error("internal", "command produced no reply");
-    }
-  }
-  if (!reply.writer().ok()) {
-    Reply small(out);
-    small.error("internal", "reply too large");
-    check(small.writer().ok());
-    return small.writer().view();
-  }
+  if (answer_request(line, handler, reply) == RequestOutcome::kSubscribe) subscribed = true;
+  check(reply.writer().ok());
   return reply.writer().view();
 }
 
