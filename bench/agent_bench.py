@@ -91,10 +91,14 @@ def soak_with_faults(y, ctl, p, minutes, call_state):
         if [c for c in ctl.request({"cmd": "status"})["calls"] if c["state"] != "ended"]:
             stuck += 1
         ctl.pending_events.clear()
+        pools = ctl.request({"cmd": "status"}).get("pools", {})
+        if os.environ.get("SOAK_TRACE"):
+            log(f"call {i} fault {fault} incoming {incoming}: {key}; timers {pools.get('loop_timers')}")
         if i % 10 == 0:
             st = p.status()
             row = {"call": i, "rss_kb": st["VmRSS"], "rss_anon_kb": st.get("RssAnon"), "fds": p.fds(),
-                   "hwm_kb": st["VmHWM"]}
+                   "hwm_kb": st["VmHWM"], "timers": pools.get("loop_timers", {}).get("used"),
+                   "fds_in_loop": pools.get("loop_fds", {}).get("used")}
             rows.append(row)
             log(f"faults: after {i} calls RSS {row['rss_kb']} kB, fds {row['fds']}, outcomes {outcomes}")
     y.admin("POST", "/config", {"loss_pct": 0.0})

@@ -42,9 +42,10 @@ def faults_report(d):
           f"calls left stuck: {d['faults_stuck']}")
     for k, n in sorted(d["faults_outcomes"].items(), key=lambda kv: -kv[1]):
         print(f"  {n:>5}  {k}")
-    print(f"{'after call':>10} {'RSS kB':>8} {'anon kB':>8} {'peak kB':>8} {'fds':>4}")
+    print(f"{'after call':>10} {'RSS kB':>8} {'anon kB':>8} {'peak kB':>8} {'fds':>4} {'timers':>6}")
     for r in d["faults_rows"]:
-        print(f"{r['call']:>10} {r['rss_kb']:>8} {r['rss_anon_kb'] or 0:>8} {r['hwm_kb']:>8} {r['fds']:>4}")
+        print(f"{r['call']:>10} {r['rss_kb']:>8} {r['rss_anon_kb'] or 0:>8} {r['hwm_kb']:>8} {r['fds']:>4} "
+              f"{r.get('timers') if r.get('timers') is not None else '-':>6}")
     if "faults_rss_growth_pct" in d:
         print(f"RSS growth from the tenth call to the last: {d['faults_rss_growth_pct']:+.2f} %; "
               f"fd growth: {d['faults_fd_growth']:+d}")

@@ -102,8 +102,7 @@ bool SessionMedia::ensure_session() {
     events_.dtmf(call_id(), d, "rfc4733");
   };
   session_->set_callbacks(std::move(cb));
-  loop_.cancel_timer(stats_timer_);
-  stats_timer_ = loop_.add_timer(5000, [this] { report_stats(); });
+  arm_stats();
   return true;
 }
 
@@ -155,12 +154,21 @@ void SessionMedia::on_audio_frame(std::span<const std::int16_t> mic, std::span<s
   if (session_ && !closing_) session_->on_audio_frame(mic, earpiece);
 }
 
+void SessionMedia::arm_stats() {
+  // One timer per session at most: re-arming always replaces the last one.
+  loop_.cancel_timer(stats_timer_);
+  stats_timer_ = loop_.add_timer(5000, [this] {
+    stats_timer_ = TimerId{};
+    report_stats();
+    if (session_ && !closing_) arm_stats();
+  });
+}
+
 void SessionMedia::report_stats() {
   if (!session_) return;
   media::AudioSessionStats s = session_->stats();
   events_.media(call_id(), MediaFigures{.codec = s.codec, .rx_packets = s.rx_packets, .tx_packets = s.tx_packets,
                                         .lost = s.lost, .rtt_ms = s.rtt_ms, .jitter_ms = s.jitter_ms});
-  if (!closing_) stats_timer_ = loop_.add_timer(5000, [this] { report_stats(); });
 }
 
 }  // namespace dialtone::app

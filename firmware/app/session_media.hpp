@@ -43,7 +43,8 @@ class SessionMedia final : public call::CallMedia {
  private:
   bool ensure_session();
   void media_failed(const char* what, std::string_view reason);
-  void report_stats();
+  void report_stats();  // the `media` event, now
+  void arm_stats();     // ... and every 5 s while the session lives
   void to_calls(call::Event::Kind k);
   std::uint32_t call_id() const { return calls_.slot(slot_).id(); }
 
