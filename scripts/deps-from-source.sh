@@ -205,8 +205,7 @@ if [ -n "$cross" ]; then
     echo "pkgconfig = 'pkg-config'"
     echo "[properties]"
     echo "pkg_config_libdir = '$pc_libdir'"
-    [ -n "$sysroot" ] && echo "sys_root = '$sysroot'"
-    [ -n "$sysroot" ] && echo "c_link_args = ['--sysroot=$sysroot']"
+    if [ -n "$sysroot" ]; then echo "sys_root = '$sysroot'"; fi
     echo "[host_machine]"
     echo "system = 'linux'"
     echo "cpu_family = '$cpu_family'"
@@ -214,6 +213,7 @@ if [ -n "$cross" ]; then
     echo "endian = 'little'"
   } >"$work/cross.ini"
   meson_args+=(--cross-file "$work/cross.ini")
+  [ -n "$sysroot" ] && meson_args+=(-Dc_link_args="--sysroot=$sysroot")
 fi
 (cd "$work/nice" && meson setup "$work/nice-build" "${meson_args[@]}" >"$work/nice-setup.log" 2>&1) ||
   { tail -n 30 "$work/nice-setup.log" >&2; exit 1; }
