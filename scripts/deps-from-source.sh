@@ -92,9 +92,11 @@ else
   sysroot=""
   cc=gcc
 fi
-# Debian's hardening flags for this architecture (stack protector, format
-# checks, relro), as the packaged libraries have; -fPIC so the archives link
-# into PIE executables and shared objects alike.
+# Debian's hardening flags for this architecture (stack protector,
+# _FORTIFY_SOURCE, format checks), as the packaged libraries have; -fPIC so
+# the archives link into PIE executables and shared objects alike. The
+# -ffile-prefix-map dpkg-buildflags derives from the current directory would
+# name wherever this script was started from, so it goes.
 cflags="$(DEB_HOST_ARCH=$deb_arch DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CFLAGS 2>/dev/null |
   sed 's/-ffile-prefix-map=[^ ]*//') -fPIC"
 cppflags=$(DEB_HOST_ARCH=$deb_arch DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CPPFLAGS 2>/dev/null)
