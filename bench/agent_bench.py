@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 sys.path.insert(0, HERE)
 
-from procstat import Proc, heap_window  # noqa: E402
+from procstat import LinkedIn, Proc, heap_window  # noqa: E402
 
 NUMBER = "14255550199"
 FAR_HZ = 1000
@@ -108,6 +108,21 @@ def soak_with_faults(y, ctl, p, minutes, call_state):
         res["faults_rss_growth_pct"] = 100 * (rows[-1]["rss_kb"] - rows[0]["rss_kb"]) / rows[0]["rss_kb"]
         res["faults_fd_growth"] = rows[-1]["fds"] - rows[0]["fds"]
     return res
+
+
+def static_libraries(build):
+    """The archives cmake/Dependencies.cmake linked into dialtoned, from the
+    build's CMake cache: libnice.a and libsrtp2.a unless DIALTONE_SYSTEM_LIBS."""
+    cache = {}
+    with open(os.path.join(build, "CMakeCache.txt")) as f:
+        for line in f:
+            k, sep, v = line.strip().partition("=")
+            if sep:
+                cache[k.split(":")[0]] = v
+    if cache.get("DIALTONE_SYSTEM_LIBS", "OFF").upper() in ("ON", "1", "TRUE", "YES"):
+        return []
+    libs = [os.path.join(cache.get("DIALTONE_DEPS_DIR", ""), "lib", n) for n in ("libnice.a", "libsrtp2.a")]
+    return [p for p in libs if os.path.exists(p)]
 
 
 def main():
@@ -210,7 +225,9 @@ def main():
             ev = call_state("connected")
             call_id = ev["call_id"]
             time.sleep(5)
-            w = heap_window(p, heap_file, a.window)
+            w = heap_window(p, heap_file, a.window,
+                            linked_in=LinkedIn(os.path.join(a.build, "firmware", "dialtoned"),
+                                               static_libraries(a.build)))
             out.update({"call_" + k: v for k, v in w.items()})
             y.agent.wait_played_seconds(1.0)
             x, rate = y.agent.playback_tail(1.0)

@@ -4,7 +4,9 @@
  * (__builtin_return_address(0)), so a call is "ours" when the instruction
  * that called the allocator is in the main executable and "a library's"
  * when it is in a shared object (GLib, libnice, mbedTLS, libsrtp, OpenSSL,
- * libstdc++ internals ...). operator new is interposed too, so `new` in our
+ * libstdc++ internals ...); bench/procstat.py then moves the callers inside
+ * static archives linked into the executable (libnice.a, libsrtp2.a) to
+ * the libraries' side. operator new is interposed too, so `new` in our
  * code counts as ours rather than as libstdc++'s malloc.
  *
  * Real allocation goes to glibc's __libc_* entry points (no dlsym, which

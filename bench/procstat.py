@@ -1,9 +1,11 @@
 """What the benchmarks read about a running process: CPU seconds (user + sys
 of all its threads, /proc/PID/stat), memory (/proc/PID/status), open fds,
 and the heap-call snapshots written by alloc_preload.so."""
+import bisect
 import os
 import signal
 import statistics
+import subprocess
 import time
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -75,10 +77,41 @@ def snapshot(pid, path, timeout=5):
     return None
 
 
-def heap_diff(a, b, seconds, exe_like=()):
+class LinkedIn:
+    """Which code of an executable came from static archives linked into it
+    (libnice.a and libsrtp2.a, unless built with DIALTONE_SYSTEM_LIBS=ON):
+    their heap calls are a library's, not ours, although the caller address
+    is in the executable. A caller belongs to the function whose symbol is
+    the nearest at or below it; the function is the archive's when the
+    archive defines that name. The archives are C, our code C++ (mangled
+    names), so the names do not collide."""
+
+    def __init__(self, exe, archives):
+        owner = {}
+        for ar in archives:
+            out = subprocess.run(["nm", "--defined-only", ar], capture_output=True, text=True).stdout
+            for line in out.splitlines():
+                parts = line.split()
+                if len(parts) == 3 and parts[1] in "TtWw":
+                    owner[parts[2]] = os.path.basename(ar)
+        self.addrs, self.names = [], []
+        out = subprocess.run(["nm", "-n", "--defined-only", exe], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[1] in "TtWw":
+                self.addrs.append(int(parts[0], 16))
+                self.names.append(owner.get(parts[2]))
+
+    def archive(self, offset):
+        i = bisect.bisect_right(self.addrs, offset) - 1
+        return self.names[i] if i >= 0 else None
+
+
+def heap_diff(a, b, seconds, exe_like=(), linked_in=None):
     """Heap calls per second between snapshots a and b, split into the main
     executable (plus any object whose path contains one of `exe_like`) and
-    libraries; also the busiest callers."""
+    libraries (including the static ones `linked_in`, a LinkedIn, places in
+    the executable); also the busiest callers."""
     ours = libs = 0
     ours_alloc = libs_alloc = 0
     by_obj, callers = {}, []
@@ -90,6 +123,10 @@ def heap_diff(a, b, seconds, exe_like=()):
             continue
         allocs = d[0] + d[1] + d[2] + d[4]
         kind, obj, off = key
+        name = os.path.basename(obj)
+        archive = linked_in.archive(int(off, 16)) if linked_in and kind == "exe" else None
+        if archive:
+            kind, name = "lib", f"{archive} (in {name})"
         mine = kind == "exe" or any(s in obj for s in exe_like)
         if mine:
             ours += total
@@ -97,7 +134,6 @@ def heap_diff(a, b, seconds, exe_like=()):
         else:
             libs += total
             libs_alloc += allocs
-        name = os.path.basename(obj)
         by_obj[name] = by_obj.get(name, 0) + total
         callers.append((total, kind, name, off))
     callers.sort(reverse=True)
@@ -111,7 +147,7 @@ def heap_diff(a, b, seconds, exe_like=()):
     }
 
 
-def heap_window(p, heap_file, seconds, exe_like=()):
+def heap_window(p, heap_file, seconds, exe_like=(), linked_in=None):
     """One steady window: CPU %, RSS samples, HWM, heap calls by caller."""
     a = snapshot(p.pid, heap_file)
     c0, t0 = p.cpu_s(), time.monotonic()
@@ -127,7 +163,7 @@ def heap_window(p, heap_file, seconds, exe_like=()):
            "rss_steady_kb": int(statistics.median(rss)), "rss_min_kb": min(rss), "rss_max_kb": max(rss),
            "rss_peak_kb": st["VmHWM"], "rss_anon_kb": st.get("RssAnon"), "rss_file_kb": st.get("RssFile")}
     if a is not None and b is not None:
-        out.update(heap_diff(a, b, t1 - t0, exe_like))
+        out.update(heap_diff(a, b, t1 - t0, exe_like, linked_in))
     else:
         out["heap_error"] = "no snapshot from alloc_preload (not loaded?)"
     return out

@@ -31,6 +31,9 @@ wakeups=0
 
 # Packages and build: setup.sh installs Dialtone's packages and builds the
 # tree configured here (benchmarks on, unit tests off: fewer targets).
+# The static libnice/libsrtp2 must exist before the first configure (which
+# otherwise stops and asks for them); cached, so usually instant.
+"$here/scripts/deps-from-source.sh" native >&2
 cmake -S "$here" -B "$build" -DDIALTONE_BENCH=ON -DDIALTONE_TESTS=OFF -DDIALTONE_WERROR=ON >/dev/null
 "$here/scripts/setup.sh" --build-dir "$build" >&2
 if ! command -v baresip >/dev/null; then

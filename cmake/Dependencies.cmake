@@ -5,8 +5,49 @@ find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 
 pkg_check_modules(GLIB REQUIRED IMPORTED_TARGET glib-2.0 gio-2.0)
-pkg_check_modules(NICE REQUIRED IMPORTED_TARGET nice)
-pkg_check_modules(SRTP2 REQUIRED IMPORTED_TARGET libsrtp2)
+
+# libnice and libsrtp2: by default the static builds that
+# scripts/deps-from-source.sh makes from Debian's source packages without
+# UPnP-IGD, GnuTLS or NSS (docs/dependencies.md says why). Either way the
+# targets are PkgConfig::NICE and PkgConfig::SRTP2.
+option(DIALTONE_SYSTEM_LIBS "Use Debian's packaged libnice and libsrtp2" OFF)
+set(DIALTONE_DEPS_DIR /opt/dialtone-deps/${CMAKE_LIBRARY_ARCHITECTURE} CACHE PATH
+  "Where scripts/deps-from-source.sh installed the static libnice and libsrtp2")
+if(DIALTONE_SYSTEM_LIBS)
+  pkg_check_modules(NICE REQUIRED IMPORTED_TARGET nice)
+  pkg_check_modules(SRTP2 REQUIRED IMPORTED_TARGET libsrtp2)
+else()
+  foreach(f lib/libnice.a lib/libsrtp2.a include/nice/agent.h include/srtp2/srtp.h)
+    if(NOT EXISTS ${DIALTONE_DEPS_DIR}/${f})
+      if(CMAKE_CROSSCOMPILING)
+        set(how "scripts/cross-setup.sh <arch> (or scripts/cross-build.sh <arch>)")
+      else()
+        set(how "scripts/setup.sh (or scripts/deps-from-source.sh)")
+      endif()
+      message(FATAL_ERROR "No static libnice/libsrtp2 in ${DIALTONE_DEPS_DIR} (missing ${f}). "
+        "Run ${how} to build them from Debian's sources, or pass "
+        "-DDIALTONE_SYSTEM_LIBS=ON to link Debian's packaged libraries instead.")
+    endif()
+  endforeach()
+  # The archives are named by path rather than through their .pc files: in a
+  # sysroot cross build pkg-config prefixes every path with the sysroot,
+  # which the cache is not in. What they need in turn (their .pc files'
+  # Requires.private) is the system's or target's shared libraries, found as
+  # usual. libcrypto: libnice's STUN HMAC-SHA1/MD5 and random numbers.
+  pkg_check_modules(NICE_DEPS REQUIRED IMPORTED_TARGET gio-2.0 gobject-2.0 glib-2.0 libcrypto)
+  add_library(PkgConfig::NICE STATIC IMPORTED GLOBAL)
+  set_target_properties(PkgConfig::NICE PROPERTIES
+    IMPORTED_LOCATION ${DIALTONE_DEPS_DIR}/lib/libnice.a
+    INTERFACE_INCLUDE_DIRECTORIES "${DIALTONE_DEPS_DIR}/include/nice;${DIALTONE_DEPS_DIR}/include"
+    INTERFACE_LINK_LIBRARIES PkgConfig::NICE_DEPS)
+  # Built-in crypto: libsrtp2 needs nothing else.
+  add_library(PkgConfig::SRTP2 STATIC IMPORTED GLOBAL)
+  set_target_properties(PkgConfig::SRTP2 PROPERTIES
+    IMPORTED_LOCATION ${DIALTONE_DEPS_DIR}/lib/libsrtp2.a
+    INTERFACE_INCLUDE_DIRECTORIES ${DIALTONE_DEPS_DIR}/include)
+  message(STATUS "libnice, libsrtp2: static, from ${DIALTONE_DEPS_DIR}")
+endif()
+
 pkg_check_modules(OPUS REQUIRED IMPORTED_TARGET opus)
 pkg_check_modules(CJSON REQUIRED IMPORTED_TARGET libcjson)
 pkg_check_modules(ALSA REQUIRED IMPORTED_TARGET alsa)

@@ -25,6 +25,7 @@ cross_arch "$arch" "cross-setup.sh arm64|armhf"
 multiarch_packages=(
   libmbedtls-dev libglib2.0-dev libopus-dev libcjson-dev libasound2-dev
   libgpiod-dev libspeexdsp-dev libc-ares-dev libgtest-dev libgmock-dev
+  libssl-dev
 )
 # -dev packages that must NOT be installed as <pkg>:ARCH:
 #   libsrtp2-dev, libhttp-parser-dev, libwslay-dev are not Multi-Arch: same,
@@ -60,9 +61,13 @@ install_native() {
     install -y -qq --no-install-recommends --no-remove "${missing[@]}"
 }
 
+# Records the layout, then builds the static libnice and libsrtp2 for ARCH
+# against it (scripts/deps-from-source.sh; cached, and skipped by a build
+# configured with -DDIALTONE_SYSTEM_LIBS=ON, which uses the packaged ones).
 record_layout() {
   $sudo_cmd mkdir -p "$overlay"
   echo "$1" | $sudo_cmd tee "$overlay/layout" >/dev/null
+  "$(dirname "$0")/deps-from-source.sh" "$arch"
   echo "cross-setup: $arch ready ($1 layout)"
 }
 

@@ -43,6 +43,11 @@ fi
 # coturn's package starts a system service on some setups; tests run their own.
 systemctl disable --now coturn >/dev/null 2>&1 || true
 
+# libnice and libsrtp2 built from Debian's sources without UPnP-IGD, GnuTLS
+# and NSS (cached in /opt/dialtone-deps; docs/dependencies.md). A tree
+# configured with -DDIALTONE_SYSTEM_LIBS=ON does not use them.
+"$here/scripts/deps-from-source.sh" native
+
 # -Werror here (not in CMakeLists.txt's defaults): development and CI builds
 # stay warning-free, while a plain `cmake` of a release is not broken by a
 # newer compiler's new warning.
