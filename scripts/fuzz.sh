@@ -29,27 +29,9 @@ done
 # What configuring the project needs (see setup.sh), plus clang, libFuzzer
 # (Debian ships it in libclang-rt-14-dev) and llvm-symbolizer for readable
 # sanitizer reports.
-packages=(
-  build-essential cmake pkg-config
-  libmbedtls-dev libsrtp2-dev libnice-dev libglib2.0-dev libopus-dev libcjson-dev
-  libasound2-dev libgpiod-dev libspeexdsp-dev libhttp-parser-dev libwslay-dev
-  libgtest-dev libgmock-dev
-  clang-14 libclang-rt-14-dev llvm-14
-)
-native=$(dpkg --print-architecture)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status} ${Architecture}\n' "$p" 2>/dev/null |
-    grep -qE "(install|hold) ok installed ($native|all)$" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "fuzz: installing ${missing[*]}"
-  sudo_cmd=""
-  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" ||
-    { echo "fuzz: apt-get could not install ${missing[*]}" >&2; exit 1; }
-fi
+# shellcheck source=scripts/packages.sh
+. "$here/scripts/packages.sh"
+ensure_packages fuzz "${build_packages[@]}" clang-14 libclang-rt-14-dev llvm-14
 
 targets=()
 for f in "$here"/tests/fuzz/fuzz_*.cpp; do
@@ -62,8 +44,10 @@ for f in "$here"/tests/fuzz/fuzz_*.cpp; do
 done
 [ ${#targets[@]} -gt 0 ] || { echo "fuzz: no such target: ${only[*]}" >&2; exit 2; }
 
+# The parsers need neither libnice nor libsrtp2 built our way: the packaged
+# ones keep this build independent of scripts/setup.sh's cache.
 cmake -S "$here" -B "$build_dir" -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDIALTONE_FUZZ=ON -DDIALTONE_SANITIZE=ON >/dev/null
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDIALTONE_FUZZ=ON -DDIALTONE_SANITIZE=ON -DDIALTONE_SYSTEM_LIBS=ON >/dev/null
 cmake --build "$build_dir" -j"$(nproc)" --target "${targets[@]}"
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}"

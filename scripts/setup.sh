@@ -14,32 +14,11 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-packages=(
-  build-essential cmake pkg-config git
-  libmbedtls-dev libsrtp2-dev libnice-dev libglib2.0-dev libopus-dev libcjson-dev
-  libasound2-dev libgpiod-dev libspeexdsp-dev libhttp-parser-dev libwslay-dev libc-ares-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-aiohttp python3-aiortc python3-jwt python3-cryptography python3-numpy
+# shellcheck source=scripts/packages.sh
+. "$here/scripts/packages.sh"
+ensure_packages setup "${build_packages[@]}" libbenchmark-dev \
+  python3 python3-aiohttp python3-aiortc python3-jwt python3-cryptography python3-numpy \
   coturn openssl iproute2 util-linux
-)
-
-# A package counts only when installed for this machine's architecture (or
-# "all"): an arm64 cross build may have replaced some -dev packages with their
-# arm64 versions, and those do not build natively.
-native=$(dpkg --print-architecture)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status} ${Architecture}\n' "$p" 2>/dev/null |
-    grep -qE "(install|hold) ok installed ($native|all)$" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing ${missing[*]}"
-  sudo_cmd=""
-  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" ||
-    { echo "setup: apt-get could not install ${missing[*]}" >&2; exit 1; }
-fi
 # coturn's package starts a system service on some setups; tests run their own.
 systemctl disable --now coturn >/dev/null 2>&1 || true
 
