@@ -108,7 +108,10 @@ BuildError build_e911_update(std::string_view number_doc, const E911Address& add
     if (f.empty() && std::string_view(E911Address::kNames[i]) == "extended_address") continue;
     if (!cJSON_AddStringToObject(e911, E911Address::kNames[i], f.c_str())) return BuildError::kTooLarge;
   }
-  cJSON_DeleteItemFromObjectCaseSensitive(data, "dash_e911");
+  // Every earlier dash_e911 goes, not just the first: with a duplicate key
+  // left behind, a reader taking the first would see the old address.
+  while (cJSON_GetObjectItemCaseSensitive(data, "dash_e911"))
+    cJSON_DeleteItemFromObjectCaseSensitive(data, "dash_e911");
   cJSON_AddItemToObject(data, "dash_e911", e911);
   cJSON_DetachItemViaPointer(root, data);
   cJSON_AddItemToObject(body, "data", data);

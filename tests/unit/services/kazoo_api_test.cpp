@@ -82,6 +82,21 @@ TEST(KazooApi, UpdateKeepsEveryOtherField) {
   EXPECT_EQ(json_get(doc.root(), "auth_token"), nullptr);  // the envelope is not the document
 }
 
+TEST(KazooApi, UpdateReplacesEveryEarlierAddressEvenADuplicateKey) {
+  char out[limits::kServiceBodyMax];
+  std::size_t len = 0;
+  ASSERT_EQ(build_e911_update(R"({"data":{"dash_e911":"old","x":1,"dash_e911":{"region":"NY"}}})", natoma(), out,
+                              len),
+            BuildError::kOk);
+  JsonDocument doc(std::string_view(out, len));
+  const cJSON* data = json_object(doc.root(), "data");
+  int seen = 0;
+  const cJSON* item = nullptr;
+  cJSON_ArrayForEach(item, data) seen += std::string_view(item->string) == "dash_e911";
+  EXPECT_EQ(seen, 1);
+  EXPECT_EQ(json_string(json_object(data, "dash_e911"), "street_address"), "116 NATOMA ST");
+}
+
 TEST(KazooApi, UpdateRefusesWhatItCannotSendBack) {
   char small[64];
   std::size_t len = 0;
