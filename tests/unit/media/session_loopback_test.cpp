@@ -75,6 +75,18 @@ TEST(AudioSession, TonesBothWaysHoldResumeDtmf) {
   EXPECT_NE(c.a.local_sdp.find(ufrag_line), std::string::npos) << "re-offer changed ICE credentials";
   c.env.run_for(1000);
   EXPECT_TRUE(c.a.hears(600, 600));
+  EXPECT_TRUE(c.b.hears(1000, 600)) << "the far end lost our audio over hold and resume";
+
+  // A re-offer from the other side (B holds A, then resumes): both ways again.
+  ASSERT_TRUE(negotiate(c.env, c.b, c.a, Direction::kSendOnly, Direction::kSendRecv));
+  EXPECT_EQ(c.a.s->direction(), Direction::kRecvOnly);
+  c.env.run_for(1300);
+  EXPECT_FALSE(c.b.hears(1000, 1000)) << "A still sends while held by B";
+  EXPECT_TRUE(c.a.hears(600)) << "A no longer hears B while held by B";
+  ASSERT_TRUE(negotiate(c.env, c.b, c.a, Direction::kSendRecv, Direction::kSendRecv));
+  c.env.run_for(1000);
+  EXPECT_TRUE(c.a.hears(600, 600));
+  EXPECT_TRUE(c.b.hears(1000, 600));
 
   // The call layer's own gate: set_play(false) silences the earpiece.
   c.b.s->set_play(false);
