@@ -57,9 +57,13 @@ class TwoCalls(unittest.TestCase):
         self.y.agent.wait_played_seconds(seconds)
         return self.y.agent.playback_tail(seconds)
 
-    def far_heard(self, call_id, hz, min_blocks=5):
-        tops = self.y.admin("GET", f"/call/{call_id}/audio").get("top_frequencies") or []
+    def far_heard(self, call_id, hz, min_blocks=5, since_ms=0):
+        tops = self.y.admin("GET", f"/call/{call_id}/audio?since_ms={since_ms}").get("top_frequencies") or []
         return sum(t["blocks"] for t in tops if abs(t["hz"] - hz) <= 20) >= min_blocks
+
+    def far_now_ms(self, call_id):
+        rms = self.y.admin("GET", f"/call/{call_id}/audio")["rms_20ms"]
+        return rms[-1][0] if rms else 0
 
     def assert_hears(self, hz, what):
         time.sleep(1.0)
@@ -108,7 +112,10 @@ class CallWaiting(TwoCalls):
         # Flash again: back to the first.
         self.assertTrue(self.ctl.request({"cmd": "key", "key": "flash"})["ok"])
         self.call_states((second, "held"), (first, "connected"))
+        t = self.far_now_ms(first)
         self.assert_hears(FIRST_HZ, "after the second flash")
+        time.sleep(0.5)
+        self.assertTrue(self.far_heard(first, MIC_HZ, since_ms=t), "the first caller does not hear us after the swap")
 
         # Hanging up with the second call on hold rings the phone back.
         self.assertTrue(self.ctl.request({"cmd": "hook", "state": "on"})["ok"])

@@ -43,9 +43,16 @@ class CallTest(unittest.TestCase):
         self.assertGreater(tone_ratio(x, FAR_HZ, rate), 0.3, "far end's 1000 Hz not in the earpiece")
         self.assertTrue(self.far_heard(call_id, MIC_HZ), f"far end did not hear {MIC_HZ} Hz")
 
-    def far_heard(self, call_id, hz, min_blocks=5):
-        tops = self.far_audio(call_id).get("top_frequencies") or []
+    def far_heard(self, call_id, hz, min_blocks=5, since_ms=0):
+        tops = self.y.admin("GET", f"/call/{call_id}/audio?since_ms={since_ms}").get("top_frequencies") or []
         return sum(t["blocks"] for t in tops if abs(t["hz"] - hz) <= 20) >= min_blocks
+
+    def assert_two_way_audio_since(self, call_id, since_ms, what):
+        """Both directions, counting only what the far end heard after since_ms."""
+        x, rate = self.earpiece(1.0)
+        self.assertGreater(tone_ratio(x, FAR_HZ, rate), 0.3, f"{what}: far end's {FAR_HZ} Hz not in the earpiece")
+        self.assertTrue(self.far_heard(call_id, MIC_HZ, since_ms=since_ms),
+                        f"{what}: far end did not hear {MIC_HZ} Hz")
 
     def test_outgoing_call_two_way_audio_then_hangup(self):
         r = self.ctl.request({"cmd": "dial", "to": "14255550199"})
@@ -172,8 +179,9 @@ class CallTest(unittest.TestCase):
         self.assertLess(self.far_rms_since(call_id, t), 0.01, "far end still hears the microphone while held")
         self.assertTrue(self.ctl.request({"cmd": "resume"})["ok"])
         self.call_state("connected")
+        t = self.far_now_ms(call_id)
         time.sleep(2.0)
-        self.assertTrue(self.far_heard(call_id, MIC_HZ))
+        self.assert_two_way_audio_since(call_id, t, "after resume")
         self.y.assert_no_violations()
 
     def test_remote_hold_and_resume(self):
@@ -181,11 +189,18 @@ class CallTest(unittest.TestCase):
         self.y.admin("POST", f"/call/{call_id}/hold")
         self.call_state("remote_held")
         self.wait_request(call_id, "/acceptHold/")  # the network has our answer
+        time.sleep(0.5)
+        t = self.far_now_ms(call_id)
+        time.sleep(1.5)
+        # Held by the far end: we answered recvonly, so we hear it and send nothing.
+        x, rate = self.earpiece(1.0)
+        self.assertGreater(tone_ratio(x, FAR_HZ, rate), 0.3, "the far end's audio stopped while it holds us")
+        self.assertLess(self.far_rms_since(call_id, t), 0.01, "the device still sends while held by the far end")
         self.y.admin("POST", f"/call/{call_id}/resume")
         self.call_state("connected")
-        time.sleep(1.5)
-        x, rate = self.earpiece(1.0)
-        self.assertGreater(tone_ratio(x, FAR_HZ, rate), 0.3)
+        t = self.far_now_ms(call_id)
+        time.sleep(2.0)
+        self.assert_two_way_audio_since(call_id, t, "after the network's resume")
         paths = [q["path"] for q in self.y.admin("GET", f"/call/{call_id}")["requests"]]
         self.assertTrue(any("/acceptHold/" in p for p in paths), paths)
         self.assertTrue(any("/acceptResume/" in p for p in paths), paths)
@@ -195,9 +210,9 @@ class CallTest(unittest.TestCase):
         call_id = self.connected_outgoing()
         self.y.admin("POST", f"/call/{call_id}/renegotiate")
         self.wait_request(call_id, "/renegotiate/")
-        time.sleep(1.5)
-        x, rate = self.earpiece(1.0)
-        self.assertGreater(tone_ratio(x, FAR_HZ, rate), 0.3, "audio lost after renegotiation")
+        t = self.far_now_ms(call_id)
+        time.sleep(2.0)
+        self.assert_two_way_audio_since(call_id, t, "after the network's re-offer")
 
     def test_dtmf_digits_reach_the_far_end(self):
         call_id = self.connected_outgoing()

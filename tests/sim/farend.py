@@ -21,6 +21,7 @@ aioice process-wide so that
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import fractions
 import ipaddress
 import logging
@@ -114,6 +115,17 @@ if not any(c.mimeType.lower() == "audio/telephone-event" for c in aiortc_codecs.
         RTCRtpCodecParameters(mimeType="audio/telephone-event", clockRate=8000, payloadType=101,
                               parameters={"0-16": None}),
     ]
+
+# Opus as 111, the number browsers and the device use. aiortc writes its own
+# numbers into every offer it makes, re-offers included, and keeps a started
+# receiver on the numbers first negotiated: with its default 96, a re-offer
+# in a call the device opened (opus 111) would move the device's sending to
+# 96, which aiortc's receiver then drops. RFC 3264 section 8.3.2 asks a
+# re-offer to keep the numbers in use; with 111 here, aiortc's do.
+aiortc_codecs.CODECS["audio"] = [
+    dataclasses.replace(c, payloadType=111) if c.mimeType.lower() == "audio/opus" else c
+    for c in aiortc_codecs.CODECS["audio"]
+]
 
 _orig_handle_rtp = RTCRtpReceiver._handle_rtp_packet
 
