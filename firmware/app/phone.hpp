@@ -48,8 +48,6 @@ class Phone final : public call::CallUi {
 
   // Media sessions mix into the earpiece here, every frame, before tones.
   void set_audio_tap(AudioTap tap) { tap_ = std::move(tap); }
-  // The line calls go out on.
-  void set_outgoing_line(std::uint8_t line) { outgoing_line_ = line; }
 
   const handset::Handset& handset() const { return handset_; }
   handset::Tone playing() const { return tones_.playing(); }
@@ -75,7 +73,9 @@ class Phone final : public call::CallUi {
   handset::Handset handset_;
   TonePlayer tones_;
   AudioTap tap_;
-  std::uint8_t outgoing_line_ = 0;
+  // Calls go out on the first line (the only one until a second kind of
+  // line brings the `outgoing_line` setting).
+  static constexpr std::uint8_t kOutgoingLine = 0;
   bool in_actions_ = false;
   TimerId handset_timer_;
   // A hardware bell follows the plan's ring cadence; we switch it.

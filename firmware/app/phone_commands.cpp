@@ -120,7 +120,7 @@ void PhoneCommands::call_command(std::string_view cmd, const cJSON* req, control
   };
   if (cmd == "answer") {
     if (calls_.has_waiting() && phone_.handset().off_hook()) {
-      calls_.flash();  // in a call, a waiting call is answered as flash answers it
+      calls_.answer();  // in a call, the layer answers a waiting call as flash does
     } else {
       if (!rings_here(c) && !calls_.ringing()) return no_call();
       phone_.hook(true);  // answering is lifting the handset

@@ -138,14 +138,16 @@ void CallLayer::person(const Input& in) {
         if (w >= 0) {
           fg_ = w;
           step(static_cast<std::size_t>(w), e);
-        } else if (int h = other_active(-1); h >= 0) {
+        } else if (int h = other_active(); h >= 0) {
           fg_ = h;
           step(static_cast<std::size_t>(h), Event{.kind = K::kResume});
         }
         return;
       }
-      if (const CallMachine* c = foreground(); c && c->active()) {
+      if (const CallMachine* c = foreground(); c && c->rings()) {
         step(static_cast<std::size_t>(fg_), e);
+      } else if (w >= 0 && c && c->active()) {
+        layer_command(LayerCommand::kFlash);  // answering in a call is what flash does
       } else if (w >= 0) {
         fg_ = w;
         step(static_cast<std::size_t>(w), e);
@@ -161,7 +163,7 @@ void CallLayer::person(const Input& in) {
     case K::kHangUp: {
       recall_ = false;
       if (fg_ >= 0 && slots_[fg_].call.active()) step(static_cast<std::size_t>(fg_), e);
-      const int other = other_active(-1);
+      const int other = other_active();
       fg_ = -1;
       // Hanging up with a call on hold or waiting: the phone rings it back.
       if (other >= 0) {
@@ -177,7 +179,7 @@ void CallLayer::person(const Input& in) {
     case K::kResume:
       if (fg_ >= 0 && slots_[fg_].call.state() == State::kHeld) {
         step(static_cast<std::size_t>(fg_), e);
-      } else if (int h = other_active(fg_); h >= 0 && slots_[h].call.state() == State::kHeld &&
+      } else if (int h = other_active(); h >= 0 && slots_[h].call.state() == State::kHeld &&
                                             !(fg_ >= 0 && slots_[fg_].call.active())) {
         fg_ = h;
         step(static_cast<std::size_t>(h), e);
@@ -202,7 +204,7 @@ void CallLayer::layer_command(LayerCommand c) {
       int next = waiting_slot();
       Event::Kind how = K::kAnswer;
       if (next < 0) {
-        next = other_active(fg_);
+        next = other_active();
         how = K::kResume;
         if (next < 0 || slots_[next].call.state() != State::kHeld) return;  // nothing to swap with
       }
@@ -376,9 +378,9 @@ int CallLayer::waiting_slot() const {
   return -1;
 }
 
-int CallLayer::other_active(int than) const {
+int CallLayer::other_active() const {
   for (std::size_t i = 0; i < limits::kMaxCalls; ++i)
-    if (static_cast<int>(i) != than && static_cast<int>(i) != fg_ && slots_[i].call.active())
+    if (static_cast<int>(i) != fg_ && slots_[i].call.active())
       return static_cast<int>(i);
   return -1;
 }

@@ -62,7 +62,6 @@ class CallLayer {
   bool has_waiting() const { return waiting_slot() >= 0; }
   handset::Tone tone() const;
   bool ringing() const;
-  std::size_t queue_high_water() const { return queue_.high_water(); }
 
  private:
   struct Slot {
@@ -84,7 +83,7 @@ class CallLayer {
   int find_by_device_id(std::uint32_t id) const;
   int free_slot() const;
   int waiting_slot() const;
-  int other_active(int than) const;
+  int other_active() const;  // an active call not in the person's ear; -1: none
   void start_call(std::size_t slot);
 
   CallUi* ui_ = nullptr;

@@ -159,6 +159,16 @@ TEST_F(CallLayerTest, FlashHoldsTheCallAndAnswersTheWaitingOneThenSwaps) {
   EXPECT_FALSE(m1.send || m1.play);
 }
 
+TEST_F(CallLayerTest, AnswerDuringACallAnswersTheWaitingOneAsFlashDoes) {
+  first_call_connected();
+  second_call_waiting();
+  layer.answer();
+  EXPECT_TRUE(log.has("answer B"));
+  EXPECT_EQ(layer.foreground(), &layer.slot(1));
+  sdp(0);
+  EXPECT_TRUE(log.has("hold A"));
+}
+
 TEST_F(CallLayerTest, HangingUpWithACallOnHoldRingsThePhoneBack) {
   first_call_connected();
   second_call_waiting();
