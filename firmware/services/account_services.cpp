@@ -61,13 +61,18 @@ void AccountServices::on_command(std::string_view cmd, const cJSON* req, control
 
 void AccountServices::send(control::ReplyToken token, control::Reply& reply) {
   if (!server_) return;
-  if (!reply.writer().ok()) {
-    control::Reply small(g_reply);
-    small.error("internal", "reply too large");
-    server_->complete(token, small.writer().view());
-    return;
-  }
+  if (!reply.writer().ok()) reply.replace_with_error("internal", "reply too large");
   server_->complete(token, reply.writer().view());
+}
+
+void AccountServices::send_busy(control::ReplyToken token, std::string_view platform) {
+  FixedString<96> msg;
+  msg.assign("too many ");
+  msg.append(platform);
+  msg.append(" requests are waiting; try again");
+  control::Reply busy(g_reply);
+  busy.error("busy", msg.view());
+  send(token, busy);
 }
 
 void AccountServices::e911(const cJSON* req, control::Reply& reply) {
@@ -77,9 +82,7 @@ void AccountServices::e911(const cJSON* req, control::Reply& reply) {
     // A fresh look, so the answer is what Kazoo holds now.
     control::ReplyToken token = reply.defer();
     if (!kazoo_->fetch([this, token](const KazooResult& r) { reply_e911(token, r, false); })) {
-      control::Reply busy(g_reply);
-      busy.error("busy", "too many Kazoo requests are waiting; try again");
-      send(token, busy);
+      send_busy(token, "Kazoo");
     }
     return;
   }
@@ -91,9 +94,7 @@ void AccountServices::e911(const cJSON* req, control::Reply& reply) {
   }
   control::ReplyToken token = reply.defer();
   if (!kazoo_->update_e911(a, [this, token](const KazooResult& r) { reply_e911(token, r, true); })) {
-    control::Reply busy(g_reply);
-    busy.error("busy", "too many Kazoo requests are waiting; try again");
-    send(token, busy);
+    send_busy(token, "Kazoo");
   }
 }
 
@@ -157,9 +158,7 @@ void AccountServices::recent_calls(const cJSON* req, control::Reply& reply) {
     send(token, out);
   });
   if (!started) {
-    control::Reply busy(g_reply);
-    busy.error("busy", "too many jambonz requests are waiting; try again");
-    send(token, busy);
+    send_busy(token, "jambonz");
   }
 }
 
@@ -186,9 +185,7 @@ void AccountServices::alerts(control::Reply& reply) {
     send(token, out);
   });
   if (!started) {
-    control::Reply busy(g_reply);
-    busy.error("busy", "too many jambonz requests are waiting; try again");
-    send(token, busy);
+    send_busy(token, "jambonz");
   }
 }
 

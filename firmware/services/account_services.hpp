@@ -39,6 +39,7 @@ class AccountServices final : public control::CommandHandler, public web::Accoun
   void alerts(control::Reply& reply);
   void reply_e911(control::ReplyToken token, const KazooResult& r, bool update);
   void send(control::ReplyToken token, control::Reply& reply);
+  void send_busy(control::ReplyToken token, std::string_view platform);
 
   control::CommandHandler& next_;
   KazooService* kazoo_;
