@@ -3,6 +3,7 @@
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
 
+#include <cstdarg>
 #include <cstdlib>
 #include <cstring>
 
@@ -252,6 +253,11 @@ void* pool_realloc(void* p, std::size_t n) {
   return q;
 }
 
+// oSIP's trace output. Debian builds it with traces on, and untouched it
+// prints every refusal to stdout with a localtime() call each; our callers
+// log the named error instead.
+void no_trace(const char*, int, osip_trace_level_t, const char*, va_list) {}
+
 }  // namespace
 
 void sip_pool_install() {
@@ -262,6 +268,9 @@ void sip_pool_install() {
   osip_set_allocators(pool_malloc, pool_realloc, pool_free);
   // The parser's header tables are static arrays: no allocation.
   parser_init();
+  // A trace function of our own with every level off: oSIP then neither
+  // opens its default (stdout) nor formats anything.
+  osip_trace_initialize_func(TRACE_LEVEL0, no_trace);
 }
 
 SipPoolStats sip_pool_stats() {
