@@ -136,6 +136,16 @@ bool offers_auth(std::string_view list) {
   return false;
 }
 
+// The checks both ways of reading a challenge share, in the order their
+// errors are reported.
+DigestError check_challenge(const DigestChallenge& c, bool realm_given, bool algorithm_known, bool qop_given) {
+  if (!realm_given) return DigestError::kNoRealm;
+  if (c.nonce.empty()) return DigestError::kNoNonce;
+  if (!algorithm_known) return DigestError::kUnsupportedAlgorithm;
+  if (qop_given && !c.qop_auth) return DigestError::kUnsupportedQop;
+  return DigestError::kOk;
+}
+
 enum Seen : unsigned {
   kSeenRealm = 1u << 0,
   kSeenNonce = 1u << 1,
@@ -285,11 +295,20 @@ DigestError parse_digest_challenge(std::string_view value, DigestChallenge& out)
   }
 
   if (too_long) return DigestError::kTooLong;
-  if (!(seen & kSeenRealm)) return DigestError::kNoRealm;
-  if (!(seen & kSeenNonce) || out.nonce.empty()) return DigestError::kNoNonce;
-  if (!algorithm_known) return DigestError::kUnsupportedAlgorithm;
-  if (qop_given && !out.qop_auth) return DigestError::kUnsupportedQop;
-  return DigestError::kOk;
+  return check_challenge(out, seen & kSeenRealm, algorithm_known, qop_given);
+}
+
+DigestError digest_challenge_from_fields(const DigestChallengeFields& in, DigestChallenge& out) {
+  out = DigestChallenge{};
+  if (!ascii_iequals(in.scheme, "Digest")) return DigestError::kNotDigest;
+  bool fits = out.realm.assign(in.realm) && out.nonce.assign(in.nonce) && out.opaque.assign(in.opaque);
+  if (!fits) return DigestError::kTooLong;
+  out.has_opaque = !in.opaque.empty();
+  out.algorithm_named = !in.algorithm.empty();
+  bool algorithm_known = !out.algorithm_named || parse_algorithm(in.algorithm, out.algorithm);
+  out.qop_auth = offers_auth(in.qop);
+  out.stale = in.stale;
+  return check_challenge(out, !in.realm.empty(), algorithm_known, !in.qop.empty());
 }
 
 DigestHex digest_response(const DigestChallenge& c, const DigestRequest& r) {

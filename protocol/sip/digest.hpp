@@ -54,6 +54,20 @@ struct DigestChallenge {
 // value carries several challenges, the first one is read and the rest ignored.
 DigestError parse_digest_challenge(std::string_view value, DigestChallenge& out);
 
+// A challenge already split into its parameters by a message parser, quotes
+// removed; an absent parameter is empty.
+struct DigestChallengeFields {
+  std::string_view scheme;  // "Digest"
+  std::string_view realm;
+  std::string_view nonce;
+  std::string_view opaque;
+  std::string_view algorithm;
+  std::string_view qop;      // "auth", "auth,auth-int", ...
+  bool stale = false;
+};
+// The same checks as parse_digest_challenge (an empty realm counts as none).
+DigestError digest_challenge_from_fields(const DigestChallengeFields& in, DigestChallenge& out);
+
 // What the answer covers. `cnonce` and `nc` are used only with qop=auth.
 struct DigestRequest {
   std::string_view username;  // auth_username

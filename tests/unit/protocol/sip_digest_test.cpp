@@ -255,3 +255,31 @@ TEST(DigestAuth, AGeneratorThatRefusesGivesNoCredentials) {
   auth.adopt(parse_ok("Digest realm=\"r\", nonce=\"n2\""));
   EXPECT_EQ(auth.authorize(unseeded, "u", "p", "REGISTER", "sip:r", v), DigestError::kOk);
 }
+
+TEST(DigestChallenge, FromParsedFieldsChecksTheSameThings) {
+  DigestChallenge c;
+  DigestChallengeFields f{"Digest", "http-auth@example.org", kRfc7616Nonce, kRfc7616Opaque, "SHA-256", "auth, auth-int",
+                          false};
+  ASSERT_EQ(digest_challenge_from_fields(f, c), DigestError::kOk);
+  EXPECT_EQ(c.algorithm, DigestAlgorithm::kSha256);
+  EXPECT_TRUE(c.algorithm_named && c.qop_auth && c.has_opaque && !c.stale);
+  DigestRequest r{"Mufasa", "Circle of Life", "GET", "/dir/index.html", kRfc7616Cnonce, 1};
+  EXPECT_EQ(digest_response(c, r).view(), "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1");
+
+  DigestChallengeFields plain{"digest", "r", "n", "", "", "", true};
+  ASSERT_EQ(digest_challenge_from_fields(plain, c), DigestError::kOk);
+  EXPECT_TRUE(c.stale);
+  EXPECT_FALSE(c.algorithm_named || c.qop_auth || c.has_opaque);
+
+  auto with = [](DigestChallengeFields g) {
+    DigestChallenge out;
+    return digest_challenge_from_fields(g, out);
+  };
+  EXPECT_EQ(with({"Basic", "r", "n", "", "", "", false}), DigestError::kNotDigest);
+  EXPECT_EQ(with({"Digest", "", "n", "", "", "", false}), DigestError::kNoRealm);
+  EXPECT_EQ(with({"Digest", "r", "", "", "", "", false}), DigestError::kNoNonce);
+  EXPECT_EQ(with({"Digest", "r", "n", "", "SHA-512-256", "", false}), DigestError::kUnsupportedAlgorithm);
+  EXPECT_EQ(with({"Digest", "r", "n", "", "", "auth-int", false}), DigestError::kUnsupportedQop);
+  std::string nonce(limits::kSipDigestNonceMax + 1, 'n');
+  EXPECT_EQ(with({"Digest", "r", nonce, "", "", "", false}), DigestError::kTooLong);
+}
