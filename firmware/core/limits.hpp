@@ -68,6 +68,21 @@ inline constexpr std::size_t kUrlMax = 1024;
 inline constexpr std::size_t kTokenMax = 4096;
 inline constexpr std::size_t kJsonArenaBytes = 96 * 1024;  // cJSON arena, reset per message
 
+// ---- SIP calls (protocol/sip/sip_call*: one INVITE dialog per engine) -----
+// Engines on a SIP line: a call slot each, plus room for calls that ended
+// and still answer the far end's retransmissions (a BYE's 200, an ACK) so a
+// new call never waits for an old one to wind down.
+inline constexpr std::size_t kSipCallEngines = kMaxCalls + 2;
+// A message without a session description (ACK, CANCEL, BYE, UPDATE, the
+// answers to them, 1xx): headers only, Vias and routes at their largest.
+inline constexpr std::size_t kSipShortMessageMax = 4 * 1024;
+// RFC 4028: the interval this device asks for when it answers a request
+// that wants session timers but names none larger (30 minutes, the RFC's
+// recommendation), and the smallest it accepts (the RFC's floor).
+inline constexpr std::uint32_t kSipSessionExpiresS = 1800;
+inline constexpr std::uint32_t kSipMinSeS = 90;
+// ---- end of SIP calls ------------------------------------------------------
+
 // ---- Signalling transport (protocol/common, tls, http, websocket, pop) ----
 // mbedtls_ssl_setup allocates ~16 KiB per direction per TLS slot, so slots
 // are set up once at start-up and reused; this is how many exist at once.

@@ -1,0 +1,127 @@
+// A far end on paper for the SIP call engine's tests: it writes requests
+// and responses as SIP text, feeds them through the parser (SipMessage) into
+// a SipCall, and keeps what the engine sent (parsed again) and what it
+// reported. Time is virtual: advance() runs the engine's own wake-ups.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "firmware/core/random.hpp"
+#include "protocol/sip/sip_call.hpp"
+#include "protocol/sip/sip_message.hpp"
+
+namespace dialtone::protocol::sip::test {
+
+// Deterministic "entropy" for the generator: tests see the same identifiers
+// on every run.
+inline int counting_source(void* ctx, unsigned char* out, std::size_t len) {
+  auto* n = static_cast<unsigned*>(ctx);
+  for (std::size_t i = 0; i < len; ++i) out[i] = static_cast<unsigned char>((*n)++ * 37 + 11);
+  return 0;
+}
+
+// One message the engine sent, as text and parsed back.
+struct Sent {
+  std::string text;
+  std::string hop;
+  bool response = false;
+  TimeMs at = 0;
+
+  // Header values by name (case-insensitive), in order, from the text.
+  std::vector<std::string> all(const std::string& name) const;
+  std::string header(const std::string& name) const;  // the first; "" when none
+  std::string start_line() const { return text.substr(0, text.find("\r\n")); }
+  std::string method() const;  // requests
+  int status() const;          // responses
+  std::string request_uri() const;
+  std::string body() const;
+  std::string cseq() const { return header("CSeq"); }
+  std::string branch() const;  // top Via's branch
+  std::string to_tag() const;
+  std::string from_tag() const;
+};
+
+// One event the engine reported, copied out of its views.
+struct Event {
+  SipCallEvent::Kind kind;
+  std::string sdp, peer, peer_name, reason;
+  SipCallEnd end;
+  int status;
+  char digit;
+  TimeMs at;
+};
+
+// A tag parameter of a From / To value.
+std::string tag_of(const std::string& value);
+
+class SipCallHarness : public ::testing::Test {
+ protected:
+  static constexpr const char* kTarget = "sip:+15551234567@acme.example.com";
+  static constexpr const char* kFarContact = "<sip:far@192.0.2.20:5060>";
+  static constexpr const char* kOffer =
+      "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+      "m=audio 40000 RTP/AVP 0 101\r\na=sendrecv\r\n";
+  static constexpr const char* kAnswer =
+      "v=0\r\no=- 7 7 IN IP4 192.0.2.20\r\ns=-\r\nc=IN IP4 192.0.2.20\r\nt=0 0\r\n"
+      "m=audio 50000 RTP/AVP 0 101\r\na=sendrecv\r\n";
+  static constexpr const char* kHoldOffer =
+      "v=0\r\no=- 1 2 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+      "m=audio 40000 RTP/AVP 0 101\r\na=sendonly\r\n";
+
+  void SetUp() override;
+
+  SipParty me() const;
+
+  // Feeds SIP text: parsed, matched against the call, received. Fails the
+  // test when it does not parse or does not match.
+  void feed(const std::string& text);
+  // Parses text into `m` (for take()/refuse()).
+  static void parse(const std::string& text, SipMessage& m);
+  // Runs the engine's wake-ups up to `to` (absolute virtual time).
+  void advance_to(TimeMs to);
+  void advance(TimeMs by) { advance_to(now_ + by); }
+  // Copies the engine's output after a command or input.
+  void collect();
+
+  // A response of the far end to one of our requests, echoing its Via,
+  // From, To (with `to_tag` added), Call-ID and CSeq.
+  static std::string response_to(const Sent& req, int status, const std::string& reason,
+                                 const std::string& to_tag, const std::string& headers = "",
+                                 const std::string& body = "", const std::string& contact = kFarContact);
+
+  // An INVITE from the far end (a new incoming call).
+  std::string incoming_invite(const std::string& headers, const std::string& body, const std::string& branch = "z9hG4bKfar1",
+                              int cseq = 10) const;
+  // A request of the far end inside the dialog of an incoming call (our tag
+  // in To) or an outgoing one (roles reversed): `local_tag` is our tag.
+  std::string far_request(const std::string& method, int cseq, const std::string& branch,
+                          const std::string& headers = "", const std::string& body = "",
+                          const std::string& content_type = "application/sdp") const;
+
+  // Outgoing call up to an answer (200 with `answer_headers`); returns the INVITE.
+  Sent connect_outgoing(const std::string& answer_headers = "");
+  // Incoming call up to its ACK; returns our 200.
+  Sent connect_incoming(const std::string& invite_headers = "");
+
+  std::vector<Sent> take_sent() { return std::exchange(sent_, {}); }
+  std::vector<Event> take_events() { return std::exchange(events_, {}); }
+  // The only message sent since the last take (fails otherwise).
+  Sent only_sent();
+  Event only_event();
+
+  unsigned seed_ = 1;
+  Csprng rng_;
+  SipCall call_{rng_};
+  TimeMs now_ = 100000;
+  std::vector<Sent> sent_;
+  std::vector<Event> events_;
+  // The dialog as the far end sees it.
+  std::string far_tag_ = "far1";
+  std::string local_tag_;  // our tag, once known
+  std::string far_call_id_ = "far-call-1@192.0.2.20";
+  bool incoming_ = false;
+};
+
+}  // namespace dialtone::protocol::sip::test
