@@ -145,7 +145,11 @@ inline constexpr std::size_t kSipTokenMax = 64;        // tag, branch, method, o
 inline constexpr std::size_t kSipCallIdMax = 128;      // Call-ID as text
 inline constexpr std::size_t kSipHeaderValueMax = 512; // a header value handed out as text (route)
 inline constexpr std::size_t kSipRouteSetMax = 8;      // Record-Route / Route entries kept per dialog
-inline constexpr std::size_t kSipTransactionsMax = 8;  // client + server transactions alive at once
+// Client and server transactions alive at once on the SIP line: REGISTER,
+// a keep-alive OPTIONS, and per call an INVITE, its CANCEL, a re-INVITE,
+// a BYE, an INFO, with two calls. Each keeps one message of kSipMessageMax
+// for retransmission (about 100 KiB in all).
+inline constexpr std::size_t kSipTransactionsMax = 12;
 // RFC 3261 section 17 timer bases (its defaults; T1 is the RTT estimate).
 inline constexpr std::int64_t kSipT1Ms = 500;
 inline constexpr std::int64_t kSipT2Ms = 4000;

@@ -430,6 +430,7 @@ const char* to_string(SipError e) {
     case SipError::kBadArgument: return "bad argument";
     case SipError::kEmpty: return "empty message";
     case SipError::kRandomFailed: return "random generator failed";
+    case SipError::kNoRoom: return "no free transaction slot";
   }
   return "?";
 }

@@ -48,6 +48,7 @@ enum class SipError : std::uint8_t {
   kBadArgument,     // a builder's or mutator's value: unparsable, too long, or with CR/LF/NUL
   kEmpty,           // the message holds nothing (never built, or moved from)
   kRandomFailed,    // the random generator refused a draw (make_tag, make_branch, ...)
+  kNoRoom,          // every transaction slot is in use (transaction.hpp)
 };
 const char* to_string(SipError e);
 
