@@ -13,6 +13,7 @@
 #include <string>
 
 #include "tests/common/udp_impairment_relay.hpp"
+#include "tests/unit/media/alloc_counter.hpp"
 #include "tests/unit/media/session_test_util.hpp"
 
 namespace dialtone::media {
@@ -221,6 +222,30 @@ TEST_P(SipProfiles, LatchesOntoWhereThePeerSendsFrom) {
   EXPECT_GT(relay.stats(test::UdpImpairmentRelay::kA).rtp, 40u) << "A's RTP never went through the relay";
   EXPECT_EQ(b.s->rtp_transport().stats().latch_moves, 0u) << "B's packets came from where its SDP said";
   ::close(dead);
+}
+
+// In a call's steady state (audio both ways, RTCP, SRTP for sdes) nothing is
+// allocated on the heap: not per packet, not per frame.
+TEST_P(SipProfiles, NoHeapCallsPerPacket) {
+  if (!test::alloc_counting_enabled()) GTEST_SKIP() << "allocation counting is off (sanitizer build)";
+  const Profile profile = GetParam();
+  LoopWithGlib env;
+  Party a{env.loop, env.ctx, 16000, 1000, profile};
+  Party b{env.loop, env.ctx, 8000, 600, profile};
+  for (Party* p : {&a, &b}) p->heard.reserve(p->rate * 30);  // the test's own recording
+  AudioClock clock{env.loop, {&a, &b}};
+  ASSERT_TRUE(offer_answer(env, a, b, Direction::kSendRecv, Direction::kSendRecv));
+  ASSERT_TRUE(both_connected(env, a, b));
+  env.run_for(1500);  // past the first RTCP report
+  const std::uint64_t rx0 = a.s->stats().rx_packets + b.s->stats().rx_packets;
+  const std::size_t before = test::alloc_count();
+  env.run_for(2000);
+  const std::size_t heap_calls = test::alloc_count() - before;
+  const std::uint64_t packets = a.s->stats().rx_packets + b.s->stats().rx_packets - rx0;
+  EXPECT_GT(packets, 150u);
+  EXPECT_EQ(heap_calls, 0u) << "over " << packets << " packets";
+  EXPECT_TRUE(b.hears(1000));
+  EXPECT_TRUE(a.hears(600));
 }
 
 INSTANTIATE_TEST_SUITE_P(Profiles, SipProfiles, ::testing::Values(Profile::kRtp, Profile::kSdes),
