@@ -48,6 +48,8 @@ inline constexpr std::size_t kSdpExtraSectionsMax = 4;    // non-audio m= lines 
 inline constexpr std::size_t kSdpTokenMax = 64;           // mid, cname, foundation, address
 inline constexpr std::size_t kSdpFmtpMax = 128;           // one a=fmtp value
 inline constexpr std::size_t kFingerprintBytesMax = 64;   // sha-512 digest
+inline constexpr std::size_t kSdpCryptosMax = 4;          // a=crypto lines kept per m=audio (RFC 4568)
+inline constexpr std::size_t kSdesKeySaltBytes = 30;      // AES_CM_128 master key (16) + salt (14)
 inline constexpr std::size_t kRtcpReportBlocksMax = 8;    // more are skipped, not an error
 inline constexpr std::size_t kRtcpPacketsPerCompound = 8; // more are skipped, not an error
 inline constexpr std::size_t kRtcpPacketMax = 512;        // what we build
