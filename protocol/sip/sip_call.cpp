@@ -14,16 +14,15 @@ using Kind = SipCallEvent::Kind;
 constexpr std::string_view kSdpType = "application/sdp";
 constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE";
 
-// Serialized messages pass through here on their way into the slot that
-// keeps them: everything runs on the loop's thread.
-char g_wire[limits::kSipMessageMax];
-
-// One message is built at a time, then serialized and dropped, so its
-// oSIP memory goes back to the pool at once.
+// One message is built at a time, handed on (serialized) and dropped, so its
+// oSIP memory goes back to the pool at once. Everything runs on the loop's
+// thread.
 SipMessage& scratch_message() {
   static SipMessage m;
   return m;
 }
+
+char g_wire[limits::kSipMessageMax];
 
 void log_build(const char* what, SipError e) { DT_LOGW("sip", "%s could not be built: %s", what, to_string(e)); }
 
@@ -63,40 +62,34 @@ const char* to_string(SipCallEvent::Kind k) {
 // ---- bookkeeping ------------------------------------------------------------
 
 void SipCall::InviteClient::reset() {
-  active = provisional = final = reinvite = refresh = auth_tried = false;
+  tx = 0;
+  active = reinvite = refresh = auth_tried = false;
   cseq = 0;
-  branch.clear();
   request_uri.clear();
-  hop.clear();
   msg.clear();
-  resend.stop();
-  text.clear();
-}
-
-void SipCall::NonInviteClient::reset() {
-  kind = Kind::kNone;
-  cseq = 0;
-  branch.clear();
-  hop.clear();
-  auth_tried = false;
-  resend.stop();
-  text.clear();
 }
 
 void SipCall::InviteServer::reset() {
-  active = final_2xx = offer_in_2xx = update = uac_supports_timer = false;
+  tx = 0;
+  active = offer_in_2xx = update = uac_supports_timer = false;
   acked = true;
   cseq = 0;
-  branch.clear();
   se_s = 0;
   se_refresher = Refresher::kNone;
   request.clear();
-  resend.stop();
-  last.clear();
+}
+
+SipCall::~SipCall() { forget_transactions(); }
+
+// The layer holds a pointer to this engine in every transaction it opened:
+// those end here, before the engine serves another call (or goes away).
+void SipCall::forget_transactions() {
+  for (TxId id : {ic_.tx, nic_.tx, is_.tx, cancel_tx_}) tx_.abandon(id);
 }
 
 void SipCall::begin(const SipParty& me) {
-  out_.clear();
+  forget_transactions();
+  events_.clear();
   phase_ = Phase::kIdle;
   outgoing_ = false;
   silent_ = false;
@@ -110,40 +103,32 @@ void SipCall::begin(const SipParty& me) {
   peer_.clear();
   peer_name_.clear();
   ic_.reset();
-  nic_.reset();
+  nic_ = NonInviteClient{};
   is_.reset();
+  cancel_tx_ = 0;
   ack_.clear();
-  ack_hop_.clear();
-  ack_cseq_ = 0;
-  cancel_.clear();
-  cancel_resend_.stop();
+  ack_peer_ = ack_cseq_ = dialog_cseq_ = 0;
   cancel_wanted_ = cancel_sent_ = bye_wanted_ = false;
+  cancel_give_up_at_ = kNever;
   fork_tag_.clear();
   fork_ack_.clear();
-  fork_bye_.clear();
-  fork_hop_.clear();
-  fork_bye_cseq_ = 0;
-  fork_bye_branch_.clear();
-  fork_resend_.stop();
-  nis_branch_.clear();
-  nis_method_.clear();
-  nis_last_.clear();
+  fork_peer_ = 0;
   early_media_ = ringing_ = trying_ = false;
   local_sdp_.clear();
   offer_sdp_.clear();
-  glare_at_ = kSipNever;
+  glare_at_ = kNever;
   glare_refresh_ = false;
   se_ = SessionTimer{};
-  linger_until_ = kSipNever;
   ended_reason_.clear();
 }
 
-bool SipCall::read(const SipMessage& m, In& in) {
+bool SipCall::read(const SipMessage& m, TxId id, In& in) {
   auto cseq = m.cseq();
   auto from = m.from();
   auto to = m.to();
   if (!cseq || !from || !to) return false;
   in.m = &m;
+  in.id = id;
   in.request = m.is_request();
   in.method = m.method();
   in.status = m.status();
@@ -152,8 +137,6 @@ bool SipCall::read(const SipMessage& m, In& in) {
   in.cseq_method = cseq->method;
   in.from_tag = from->tag;
   in.to_tag = to->tag;
-  auto via = m.top_via();
-  in.branch = via ? via->branch : std::string_view{};
   in.sdp = {};
   in.other_body = false;
   if (!m.body().empty()) {
@@ -174,37 +157,26 @@ ViaSpec SipCall::via(std::string_view branch) const {
   return ViaSpec{.transport = transport_.view(), .host = via_host_.view(), .port = via_port_, .branch = branch};
 }
 
-template <std::size_t N>
-bool SipCall::serialize_into(const SipMessage& m, FixedString<N>& into) {
-  std::size_t len = 0;
-  SipError e = m.serialize(std::span<char>(g_wire, sizeof g_wire), len);
-  if (e != SipError::kOk || len > N) {
-    DT_LOGW("sip", "a message for call %.*s does not fit: %s", static_cast<int>(call_id().size()), call_id().data(),
-            e != SipError::kOk ? to_string(e) : "larger than its slot");
-    into.clear();
+bool SipCall::start(TimeMs now, const SipMessage& request, std::string_view next_hop, TxId& id, const char* what) {
+  SipError e = tx_.start_client(now, request, transport(), wire_.peer_for(next_hop), *this, id);
+  if (e != SipError::kOk) {
+    DT_LOGW("sip", "%s for call %.*s not sent: %s", what, static_cast<int>(call_id().size()), call_id().data(),
+            to_string(e));
+    id = 0;
     return false;
   }
-  into.assign(std::string_view(g_wire, len));
   return true;
-}
-
-void SipCall::send(std::string_view text, std::string_view next_hop) {
-  if (text.empty()) return;
-  if (!out_.sends.push_back(SipSend{.text = text, .next_hop = next_hop, .response = false}))
-    DT_LOGW("sip", "call %.*s: more messages at once than the output holds", static_cast<int>(call_id().size()),
-            call_id().data());
-}
-
-void SipCall::send_response_text(std::string_view text) {
-  if (text.empty()) return;
-  if (!out_.sends.push_back(SipSend{.text = text, .next_hop = {}, .response = true}))
-    DT_LOGW("sip", "call %.*s: more messages at once than the output holds", static_cast<int>(call_id().size()),
-            call_id().data());
 }
 
 void SipCall::emit(const SipCallEvent& e) {
   if (silent_) return;  // the call layer is done with this call: it hears no more of it
-  if (!out_.events.push_back(e)) DT_LOGW("sip", "call event %s dropped: output full", to_string(e.kind));
+  if (!events_.push_back(e)) DT_LOGW("sip", "call event %s dropped: the queue is full", to_string(e.kind));
+}
+
+FixedVector<SipCallEvent, 8> SipCall::take_events() {
+  FixedVector<SipCallEvent, 8> out = events_;
+  events_.clear();
+  return out;
 }
 
 void SipCall::ended(SipCallEnd why, int status, std::string_view reason) {
@@ -213,18 +185,17 @@ void SipCall::ended(SipCallEnd why, int status, std::string_view reason) {
   silent_ = true;
 }
 
-void SipCall::finish(TimeMs now) {
+void SipCall::finish() {
   phase_ = Phase::kEnded;
+  ended_at_ = now_;
   silent_ = true;
-  glare_at_ = kSipNever;
-  se_.refresh_at = se_.expire_at = kSipNever;
+  glare_at_ = cancel_give_up_at_ = kNever;
+  se_.refresh_at = se_.expire_at = kNever;
   ic_.msg.clear();
-  // Long enough to answer the far end's retransmissions (RFC 3261 Timer J,
-  // and the 2xx retransmissions a lost ACK brings).
-  linger_until_ = now + 64 * timing_.t1_ms;
+  is_.request.clear();
 }
 
-// ---- matching -----------------------------------------------------------------
+// ---- the network ------------------------------------------------------------------
 
 bool SipCall::matches(const SipMessage& m) const {
   if (phase_ == Phase::kIdle) return false;
@@ -233,7 +204,7 @@ bool SipCall::matches(const SipMessage& m) const {
   auto from = m.from();
   auto to = m.to();
   if (!from || !to) return false;
-  // Our requests carry our tag in From, so do the responses to them.
+  // Our requests carry our tag in From, and so do the responses to them.
   if (m.is_response()) return from->tag.view() == dialog_.local.tag.view();
   if (!to->tag.empty()) {
     if (to->tag.view() != dialog_.local.tag.view()) return false;
@@ -244,27 +215,69 @@ bool SipCall::matches(const SipMessage& m) const {
   return !outgoing_ && from->tag.view() == dialog_.remote.tag.view();
 }
 
-void SipCall::receive(TimeMs now, const SipMessage& m) {
-  out_.clear();
+void SipCall::receive(TimeMs now, const SipMessage& m, TxId id) {
+  set_now(now);
   static In in;
-  if (!read(m, in)) return;
+  if (!read(m, id, in)) return;
   if (in.request) {
     request(now, in);
     return;
   }
-  if (in.cseq_method == "INVITE") {
-    invite_response(now, in);
-  } else if (in.cseq_method == "CANCEL") {
-    if (in.status >= 200) cancel_resend_.stop();
-  } else {
+  // A response no transaction took: an answer again after its INVITE's
+  // transaction ended (our ACK was lost), or a fork answering late.
+  if (in.cseq_method == "INVITE" && in.status >= 200 && in.status < 300) answer_again(in);
+}
+
+void SipCall::tx_send(TxId, std::uint32_t peer, std::string_view bytes) { wire_.send(peer, bytes); }
+
+void SipCall::tx_response(TxId id, const SipMessage& response) {
+  static In in;
+  if (id == 0 || !read(response, id, in)) return;
+  const TimeMs now = now_;
+  if (id == ic_.tx) {
+    if (ic_.reinvite) reinvite_response(now, in);
+    else initial_invite_response(now, in);
+  } else if (id == nic_.tx) {
     non_invite_response(now, in);
+  } else if (in.cseq_method == "INVITE" && in.status >= 200 && in.status < 300) {
+    answer_again(in);  // an earlier INVITE's transaction, still absorbing its 2xx (Timer M)
+  }
+}
+
+void SipCall::tx_failed(TxId id, TxFailure why) {
+  const TimeMs now = now_;
+  if (id == 0) return;
+  if (id == ic_.tx) {
+    ic_.tx = 0;
+    if (ic_.active) invite_failed(now);
+  } else if (id == nic_.tx) {
+    const NonInviteClient::Kind kind = nic_.kind;
+    nic_ = NonInviteClient{};
+    if (kind == NonInviteClient::Kind::kBye) {
+      finish();  // no answer to our BYE: the dialog is over all the same
+    } else if (kind == NonInviteClient::Kind::kUpdate && phase_ == Phase::kConfirmed) {
+      ended(SipCallEnd::kTimeout, 408, "session refresh timed out");
+      send_bye(now);
+    }
+  } else if (id == is_.tx) {
+    is_.tx = 0;
+    if (why == TxFailure::kNoAck && !is_.acked && !is_.update && (phase_ == Phase::kAnswered ||
+                                                                   phase_ == Phase::kConfirmed)) {
+      // No ACK for our 2xx in 64*T1: the dialog is confirmed and the session
+      // ends with BYE (RFC 3261 13.3.1.4).
+      is_.acked = true;
+      if (!bye_wanted_) ended(SipCallEnd::kTimeout, 0, "no ACK for our 200");
+      send_bye(now);
+    }
+  } else if (id == cancel_tx_) {
+    cancel_tx_ = 0;
   }
 }
 
 // ---- outgoing calls -----------------------------------------------------------
 
 bool SipCall::place(TimeMs now, const SipParty& me, std::string_view target_uri, std::string_view offer) {
-  out_.clear();
+  set_now(now);
   if (!reusable()) return false;
   begin(me);
   outgoing_ = true;
@@ -281,7 +294,7 @@ bool SipCall::place(TimeMs now, const SipParty& me, std::string_view target_uri,
     return false;
   }
   if (!send_invite(now, offer, false, {}, {})) {
-    finish(now);
+    finish();
     return false;
   }
   phase_ = Phase::kCalling;
@@ -290,12 +303,11 @@ bool SipCall::place(TimeMs now, const SipParty& me, std::string_view target_uri,
 
 bool SipCall::add_common(SipMessage& m, bool allow, bool session, bool response) {
   bool ok = true;
-  if (allow) {
+  if (allow)
     ok = m.add_header("Allow", kAllow) == SipError::kOk && m.add_header("Supported", "timer") == SipError::kOk;
-  }
   if (session && se_.active) {
     // A response names the refresher in the roles of the request it
-    // answers; our own request makes us the UAC.
+    // answers; in our own request we are the UAC.
     const bool uac_refreshes = response ? !se_.we_refresh : se_.we_refresh;
     char value[48];
     std::snprintf(value, sizeof value, "%u;refresher=%s", static_cast<unsigned>(se_.interval_s),
@@ -313,27 +325,28 @@ bool SipCall::add_common(SipMessage& m, bool allow, bool session, bool response)
 bool SipCall::send_invite(TimeMs now, std::string_view sdp, bool refresh, std::string_view auth_name,
                           std::string_view auth_value) {
   const bool reinvite = dialog_.confirmed;
-  const bool auth_tried = ic_.auth_tried;
+  const bool auth_tried = ic_.auth_tried && !auth_name.empty();
   ic_.reset();
   ic_.reinvite = reinvite;
   ic_.refresh = refresh;
-  ic_.auth_tried = auth_tried && !auth_name.empty();
+  ic_.auth_tried = auth_tried;
   ic_.cseq = ++dialog_.local_cseq;
-  if (make_branch(rng_, ic_.branch) != SipError::kOk) return false;
-  SipError e;
+  SipToken branch;
+  SipError e = make_branch(rng_, branch);
   FixedVector<std::string_view, limits::kSipRouteSetMax> routes;
-  if (reinvite) {
-    e = ic_.msg.build_in_dialog(dialog_.spec(routes), "INVITE", ic_.cseq, via(ic_.branch.view()), contact_.view());
+  std::string_view hop;
+  if (e == SipError::kOk && reinvite) {
+    e = ic_.msg.build_in_dialog(dialog_.spec(routes), "INVITE", ic_.cseq, via(branch.view()), contact_.view());
     if (e == SipError::kOk) e = ic_.msg.set_body(kSdpType, sdp);
-    ic_.hop.assign(dialog_.next_hop());
-  } else {
+    hop = dialog_.next_hop();
+  } else if (e == SipError::kOk) {
     RequestSpec spec{.method = "INVITE",
                      .request_uri = dialog_.remote_target.view(),
                      .from = dialog_.local.spec(),
                      .to = dialog_.remote.spec(),
                      .call_id = dialog_.call_id.view(),
                      .cseq = ic_.cseq,
-                     .via = via(ic_.branch.view()),
+                     .via = via(branch.view()),
                      .routes = {},
                      .contact = contact_.view(),
                      .max_forwards = 70,
@@ -341,7 +354,7 @@ bool SipCall::send_invite(TimeMs now, std::string_view sdp, bool refresh, std::s
                      .content_type = kSdpType,
                      .body = sdp};
     e = ic_.msg.build_request(spec);
-    ic_.hop.assign(dialog_.remote_target.view());
+    hop = dialog_.remote_target.view();
   }
   if (e == SipError::kOk && !add_common(ic_.msg, true, true, false)) e = SipError::kBadArgument;
   if (e == SipError::kOk && !auth_name.empty()) e = ic_.msg.add_header(auth_name, auth_value);
@@ -351,35 +364,20 @@ bool SipCall::send_invite(TimeMs now, std::string_view sdp, bool refresh, std::s
     return false;
   }
   if (auto uri = ic_.msg.request_uri()) ic_.request_uri = *uri;
-  if (!serialize_into(ic_.msg, ic_.text)) {
+  if (!start(now, ic_.msg, hop, ic_.tx, "INVITE")) {
     ic_.reset();
     return false;
   }
   ic_.active = true;
-  ic_.resend.start(now, timing_.t1_ms, 0, 64 * timing_.t1_ms, !reliable_);
-  send(ic_.text.view(), ic_.hop.view());
   return true;
-}
-
-void SipCall::invite_response(TimeMs now, const In& r) {
-  if (r.cseq != ic_.cseq || !ic_.active) {
-    // A final response to an earlier INVITE again: its ACK was lost.
-    if (r.status >= 200 && r.cseq == ack_cseq_) send(ack_.view(), ack_hop_.view());
-    return;
-  }
-  if (!r.branch.empty() && r.branch != ic_.branch.view()) return;
-  if (ic_.reinvite) reinvite_response(now, r);
-  else initial_invite_response(now, r);
 }
 
 void SipCall::initial_invite_response(TimeMs now, const In& r) {
   const int s = r.status;
   if (s < 200) {
-    if (ic_.final) return;  // a provisional after the final response: nothing to learn
-    ic_.provisional = true;
-    ic_.resend.stop();  // Proceeding: no more retransmissions, and no Timer B (RFC 3261 17.1.1.2)
+    if (!ic_.active) return;  // a provisional after the final response: nothing to learn
     if (phase_ == Phase::kCancelling) {
-      if (cancel_wanted_ && !cancel_sent_ && !send_cancel(now)) finish(now);
+      if (cancel_wanted_ && !cancel_sent_ && !send_cancel(now)) finish();
       return;
     }
     phase_ = Phase::kEarly;
@@ -396,21 +394,18 @@ void SipCall::initial_invite_response(TimeMs now, const In& r) {
     return;
   }
   if (s < 300) {
-    if (ic_.final) {
-      // The answer again (our ACK was lost), or another fork answering too.
-      if (r.to_tag.view() == dialog_.remote.tag.view()) send(ack_.view(), ack_hop_.view());
-      else fork_answered(now, r);
+    if (!ic_.active) {
+      answer_again(r);  // the answer again (our ACK was lost), or another fork answering too
       return;
     }
-    ic_.final = true;
-    ic_.resend.stop();
+    ic_.active = false;
     ic_.msg.clear();
-    cancel_resend_.stop();
+    cancel_give_up_at_ = kNever;
     DialogError de = dialog_from_response(*r.m, dialog_);
     dialog_.confirmed = true;
     if (auto allows = allows_method(*r.m, "UPDATE")) se_.peer_allows_update = *allows;
-    ack_2xx(r, dialog_, ack_, ack_hop_);
-    ack_cseq_ = r.cseq;
+    ack_2xx(r, dialog_, ack_, ack_peer_);
+    ack_cseq_ = dialog_cseq_ = r.cseq;
     phase_ = Phase::kConfirmed;
     if (silent_) {
       // The answer crossed our CANCEL: the call exists now, and ends.
@@ -429,17 +424,12 @@ void SipCall::initial_invite_response(TimeMs now, const In& r) {
     emit(SipCallEvent{.kind = Kind::kAnswered, .sdp = r.sdp, .status = s});
     return;
   }
-  // A final error; its ACK is the transaction's own (RFC 3261 17.1.1.3).
-  if (ic_.final) {
-    if (!dialog_.confirmed) send(ack_.view(), ack_hop_.view());  // the error again: our ACK was lost
-    return;
-  }
-  ic_.final = true;
-  ic_.resend.stop();
-  cancel_resend_.stop();
-  ack_error(r);
+  // A final error: the transaction ACKed it (RFC 3261 17.1.1.3).
+  if (!ic_.active) return;
+  ic_.active = false;
+  cancel_give_up_at_ = kNever;
   if (phase_ == Phase::kCancelling) {
-    finish(now);  // 487 Request Terminated (or whatever came first): the call layer ended it already
+    finish();  // 487 Request Terminated (or whatever came first): the call layer ended it already
     return;
   }
   if ((s == 401 || s == 407) && retry_with_credentials(now, r)) return;
@@ -447,47 +437,44 @@ void SipCall::initial_invite_response(TimeMs now, const In& r) {
   if (s == 486 || s == 600) why = SipCallEnd::kBusy;
   else if (s == 603) why = SipCallEnd::kDeclined;
   ended(why, s, r.reason);
-  finish(now);
+  finish();
 }
 
-bool SipCall::ack_2xx(const In& r, const SipDialog& d, SipShortText& into, SipUri& hop) {
+bool SipCall::ack_2xx(const In& r, const SipDialog& d, SipShortText& into, std::uint32_t& peer) {
   // A 2xx's ACK is a transaction of its own (RFC 3261 13.2.2.4): a new
-  // branch, the INVITE's CSeq number, routed like any request of the dialog.
+  // branch, the INVITE's CSeq number, routed like any request of the dialog;
+  // the dialog, not a transaction, sends it again when the 2xx comes again.
   SipToken branch;
+  into.clear();
   if (make_branch(rng_, branch) != SipError::kOk) return false;
   FixedVector<std::string_view, limits::kSipRouteSetMax> routes;
   SipMessage& m = scratch_message();
   SipError e = m.build_in_dialog(d.spec(routes), "ACK", r.cseq, via(branch.view()));
-  if (e != SipError::kOk) {
-    log_build("ACK", e);
-    into.clear();
+  std::size_t len = 0;
+  if (e == SipError::kOk) e = m.serialize(std::span<char>(g_wire, sizeof g_wire), len);
+  m.clear();
+  if (e != SipError::kOk || len > into.capacity()) {
+    log_build("ACK", e == SipError::kOk ? SipError::kTooLarge : e);
     return false;
   }
-  bool ok = serialize_into(m, into);
-  m.clear();
-  hop.assign(d.next_hop());
-  if (ok) send(into.view(), hop.view());
-  return ok;
+  into.assign(std::string_view(g_wire, len));
+  peer = wire_.peer_for(d.next_hop());
+  wire_.send(peer, into.view());
+  return true;
 }
 
-void SipCall::ack_error(const In& r) {
-  SipMessage& m = scratch_message();
-  SipError e = m.build_ack_for_failure(ic_.msg, *r.m);
-  ack_cseq_ = ic_.cseq;
-  if (e != SipError::kOk) {
-    log_build("ACK", e);
-    ack_.clear();
-    return;
+void SipCall::answer_again(const In& r) {
+  if (!dialog_.confirmed) return;
+  if (r.to_tag.view() == dialog_.remote.tag.view()) {
+    if (r.cseq == ack_cseq_ && !ack_.empty()) wire_.send(ack_peer_, ack_.view());
+  } else if (r.cseq == dialog_cseq_) {
+    fork_answered(now_, r);  // another fork's answer to the INVITE that made the call
   }
-  bool ok = serialize_into(m, ack_);
-  m.clear();
-  ack_hop_.assign(ic_.hop.view());
-  if (ok) send(ack_.view(), ack_hop_.view());
 }
 
 void SipCall::fork_answered(TimeMs now, const In& r) {
   if (r.to_tag.view() == fork_tag_.view()) {
-    send(fork_ack_.view(), fork_hop_.view());
+    wire_.send(fork_peer_, fork_ack_.view());  // that fork's 2xx again
     return;
   }
   // Another fork answered too (RFC 3261 13.2.2.4): its dialog is ACKed and
@@ -500,20 +487,10 @@ void SipCall::fork_answered(TimeMs now, const In& r) {
     return;
   }
   fork_tag_ = r.to_tag;
-  if (!ack_2xx(r, fork, fork_ack_, fork_hop_)) return;
-  fork_bye_cseq_ = r.cseq + 1;
-  if (make_branch(rng_, fork_bye_branch_) != SipError::kOk) return;
-  FixedVector<std::string_view, limits::kSipRouteSetMax> routes;
-  SipMessage& m = scratch_message();
-  SipError e = m.build_in_dialog(fork.spec(routes), "BYE", fork_bye_cseq_, via(fork_bye_branch_.view()));
-  bool ok = e == SipError::kOk && add_common(m, false, false, false) && serialize_into(m, fork_bye_);
-  m.clear();
-  if (!ok) {
-    log_build("BYE for a second fork", e);
-    return;
-  }
-  send(fork_bye_.view(), fork_hop_.view());
-  fork_resend_.start(now, timing_.t1_ms, timing_.t2_ms, 64 * timing_.t1_ms, !reliable_);
+  if (!ack_2xx(r, fork, fork_ack_, fork_peer_)) return;
+  fork.local_cseq = r.cseq;
+  TxId bye = 0;
+  send_in_dialog(now, fork, "BYE", false, false, bye);  // its answer concerns nobody
 }
 
 bool SipCall::send_cancel(TimeMs now) {
@@ -521,18 +498,15 @@ bool SipCall::send_cancel(TimeMs now) {
   // Route and top Via (its branch); CANCEL in CSeq.
   SipMessage& m = scratch_message();
   SipError e = m.build_cancel(ic_.msg);
-  bool ok = e == SipError::kOk && serialize_into(m, cancel_);
+  bool ok = e == SipError::kOk && start(now, m, dialog_.remote_target.view(), cancel_tx_, "CANCEL");
   m.clear();
-  if (!ok) {
-    log_build("CANCEL", e);
-    return false;
-  }
+  if (e != SipError::kOk) log_build("CANCEL", e);
+  if (!ok) return false;
   cancel_sent_ = true;
   cancel_wanted_ = false;
-  send(cancel_.view(), ic_.hop.view());
-  // Timer E for the CANCEL; and should no final response to the INVITE come
-  // within 64*T1, the INVITE is given up for cancelled (9.1).
-  cancel_resend_.start(now, timing_.t1_ms, timing_.t2_ms, 64 * timing_.t1_ms, !reliable_);
+  // Should no final response to the INVITE come in 64*T1, it is given up
+  // for cancelled (9.1).
+  cancel_give_up_at_ = now + 64 * timing_.t1_ms;
   return true;
 }
 
@@ -548,8 +522,9 @@ bool SipCall::retry_with_credentials(TimeMs now, const In& r) {
                      r.status == 407 ? "Proxy-Authorization" : "Authorization", value.view());
 }
 
-void SipCall::invite_timed_out(TimeMs now) {
-  ic_.final = true;
+void SipCall::invite_failed(TimeMs now) {
+  ic_.active = false;
+  ic_.msg.clear();
   if (ic_.reinvite) {
     // RFC 3261 12.2.1.2: a request in the dialog timing out ends the dialog.
     ended(SipCallEnd::kTimeout, 408, "re-INVITE timed out");
@@ -557,73 +532,59 @@ void SipCall::invite_timed_out(TimeMs now) {
     return;
   }
   ended(SipCallEnd::kTimeout, 408, "no response to INVITE");
-  finish(now);
+  finish();
 }
 
 // ---- our other requests in the dialog -----------------------------------------
 
+bool SipCall::send_in_dialog(TimeMs now, const SipDialog& d, std::string_view method, bool contact, bool allow,
+                             TxId& id) {
+  SipToken branch;
+  SipError e = make_branch(rng_, branch);
+  FixedVector<std::string_view, limits::kSipRouteSetMax> routes;
+  SipMessage& m = scratch_message();
+  if (e == SipError::kOk)
+    e = m.build_in_dialog(d.spec(routes), method, d.local_cseq + 1, via(branch.view()),
+                          contact ? contact_.view() : std::string_view{});
+  if (e == SipError::kOk && !add_common(m, allow, allow, false)) e = SipError::kBadArgument;
+  bool ok = e == SipError::kOk && start(now, m, d.next_hop(), id, "request");
+  m.clear();
+  if (e != SipError::kOk) log_build("a request in the dialog", e);
+  return ok;
+}
+
 bool SipCall::send_bye(TimeMs now) {
   phase_ = Phase::kEnding;
   silent_ = true;
-  glare_at_ = kSipNever;
-  se_.refresh_at = se_.expire_at = kSipNever;
-  nic_.reset();
-  nic_.kind = NonInviteClient::Kind::kBye;
-  nic_.cseq = ++dialog_.local_cseq;
-  FixedVector<std::string_view, limits::kSipRouteSetMax> routes;
-  SipMessage& m = scratch_message();
-  SipError e = make_branch(rng_, nic_.branch);
-  if (e == SipError::kOk) e = m.build_in_dialog(dialog_.spec(routes), "BYE", nic_.cseq, via(nic_.branch.view()));
-  bool ok = e == SipError::kOk && add_common(m, false, false, false) && serialize_into(m, nic_.text);
-  m.clear();
-  if (!ok) {
-    log_build("BYE", e);
-    nic_.reset();
-    finish(now);
+  glare_at_ = cancel_give_up_at_ = kNever;
+  se_.refresh_at = se_.expire_at = kNever;
+  tx_.abandon(nic_.tx);
+  nic_ = NonInviteClient{.kind = NonInviteClient::Kind::kBye};
+  if (!send_in_dialog(now, dialog_, "BYE", false, false, nic_.tx)) {
+    nic_ = NonInviteClient{};
+    finish();
     return false;
   }
-  nic_.hop.assign(dialog_.next_hop());
-  nic_.resend.start(now, timing_.t1_ms, timing_.t2_ms, 64 * timing_.t1_ms, !reliable_);
-  send(nic_.text.view(), nic_.hop.view());
+  ++dialog_.local_cseq;
   return true;
 }
 
 bool SipCall::send_update(TimeMs now) {
-  nic_.reset();
-  nic_.kind = NonInviteClient::Kind::kUpdate;
-  nic_.cseq = ++dialog_.local_cseq;
-  FixedVector<std::string_view, limits::kSipRouteSetMax> routes;
-  SipMessage& m = scratch_message();
-  SipError e = make_branch(rng_, nic_.branch);
-  if (e == SipError::kOk)
-    e = m.build_in_dialog(dialog_.spec(routes), "UPDATE", nic_.cseq, via(nic_.branch.view()), contact_.view());
-  bool ok = e == SipError::kOk && add_common(m, true, true, false) && serialize_into(m, nic_.text);
-  m.clear();
-  if (!ok) {
-    log_build("UPDATE", e);
-    nic_.reset();
+  nic_ = NonInviteClient{.kind = NonInviteClient::Kind::kUpdate};
+  if (!send_in_dialog(now, dialog_, "UPDATE", true, true, nic_.tx)) {
+    nic_ = NonInviteClient{};
     return false;
   }
-  nic_.hop.assign(dialog_.next_hop());
-  nic_.resend.start(now, timing_.t1_ms, timing_.t2_ms, 64 * timing_.t1_ms, !reliable_);
-  send(nic_.text.view(), nic_.hop.view());
+  ++dialog_.local_cseq;
   return true;
 }
 
 void SipCall::non_invite_response(TimeMs now, const In& r) {
-  if (r.cseq_method == "BYE" && r.cseq == fork_bye_cseq_ && r.branch == fork_bye_branch_.view()) {
-    if (r.status >= 200) fork_resend_.stop();
-    return;
-  }
-  if (nic_.kind == NonInviteClient::Kind::kNone || r.cseq != nic_.cseq || r.branch != nic_.branch.view()) return;
-  if (r.status < 200) {
-    nic_.resend.interval = timing_.t2_ms;  // Proceeding: every T2 from now on (17.1.2.2)
-    return;
-  }
+  if (r.status < 200) return;
   const NonInviteClient::Kind kind = nic_.kind;
-  nic_.reset();
+  nic_ = NonInviteClient{};
   if (kind == NonInviteClient::Kind::kBye) {
-    finish(now);  // whatever the answer, the dialog is over
+    finish();  // whatever the answer, the dialog is over
     return;
   }
   // The answer to a session refresh by UPDATE.
@@ -650,7 +611,7 @@ void SipCall::non_invite_response(TimeMs now, const In& r) {
   if (s == 481 || s == 408) {
     ended(SipCallEnd::kDialogGone, s, r.reason);
     if (s == 408) send_bye(now);
-    else finish(now);
+    else finish();
   }
   // Other refusals: the session's expiry ends the call if no refresh succeeds.
 }
@@ -659,12 +620,13 @@ void SipCall::non_invite_response(TimeMs now, const In& r) {
 
 bool SipCall::keep_request(const In& q, bool update) {
   is_.reset();
-  if (is_.request.copy_from(*q.m) != SipError::kOk || !is_.branch.assign(q.branch)) {
+  if (is_.request.copy_from(*q.m) != SipError::kOk) {
     DT_LOGW("sip", "a request of call %.*s could not be kept to answer later", static_cast<int>(call_id().size()),
             call_id().data());
     is_.reset();
     return false;
   }
+  is_.tx = q.id;
   is_.cseq = q.cseq;
   is_.update = update;
   is_.active = true;
@@ -681,49 +643,36 @@ bool SipCall::keep_request(const In& q, bool update) {
 
 bool SipCall::respond_invite(TimeMs now, int status, std::string_view extra_name, std::string_view extra_value,
                              std::string_view body) {
-  const bool dialog_forming = status > 100 && status < 300;
+  const bool success = status >= 200 && status < 300;
   SipMessage& m = scratch_message();
   SipError e = m.build_response(is_.request, status, dialog_.local.tag.view());
-  if (e == SipError::kOk && dialog_forming) e = m.add_contact(contact_.view());
+  if (e == SipError::kOk && status > 100 && status < 300) e = m.add_contact(contact_.view());
   if (e == SipError::kOk && !extra_name.empty()) e = m.add_header(extra_name, extra_value);
-  if (e == SipError::kOk && !add_common(m, status >= 200 && status < 300, status >= 200 && status < 300, true))
-    e = SipError::kBadArgument;
+  if (e == SipError::kOk && !add_common(m, success, success, true)) e = SipError::kBadArgument;
   if (e == SipError::kOk && !body.empty()) e = m.set_body(kSdpType, body);
-  bool ok = e == SipError::kOk && serialize_into(m, is_.last);
+  if (e == SipError::kOk) e = tx_.respond(now, is_.tx, m);
   m.clear();
-  if (!ok) {
+  if (e != SipError::kOk) {
     log_build("a response to INVITE", e);
     return false;
   }
-  send_response_text(is_.last.view());
   if (status >= 200) {
     is_.active = false;
     is_.request.clear();  // answered: its memory goes back to the pool
-    is_.final_2xx = status < 300;
-    is_.acked = is_.update;  // an UPDATE is answered, nothing comes back
-    if (!is_.update) {
-      // A 2xx is sent again until its ACK whatever the transport (13.3.1.4);
-      // an error only over UDP (Timer G); each for at most 64*T1 (Timer H).
-      is_.resend.start(now, timing_.t1_ms, timing_.t2_ms, 64 * timing_.t1_ms, is_.final_2xx || !reliable_);
-    }
+    is_.acked = is_.update || !success;  // the transaction absorbs the ACK of an error
   }
   return true;
 }
 
-void SipCall::respond(const In& q, int status, std::string_view extra_name, std::string_view extra_value) {
+void SipCall::respond(TimeMs now, const In& q, int status, std::string_view extra_name,
+                      std::string_view extra_value) {
   SipMessage& m = scratch_message();
   SipError e = m.build_response(*q.m, status, dialog_.local.tag.view());
   if (e == SipError::kOk && !extra_name.empty()) e = m.add_header(extra_name, extra_value);
   if (e == SipError::kOk && !add_common(m, false, false, true)) e = SipError::kBadArgument;
-  bool ok = e == SipError::kOk && serialize_into(m, nis_last_);
+  if (e == SipError::kOk) e = tx_.respond(now, q.id, m);
   m.clear();
-  if (!ok) {
-    log_build("a response", e);
-    return;
-  }
-  nis_branch_.assign(q.branch);
-  nis_method_.assign(q.method);
-  send_response_text(nis_last_.view());
+  if (e != SipError::kOk) log_build("a response", e);
 }
 
 void SipCall::request(TimeMs now, const In& q) {
@@ -732,25 +681,17 @@ void SipCall::request(TimeMs now, const In& q) {
     on_ack(now, q);
     return;
   }
+  if (q.id == 0) return;  // every other request comes with its transaction
   if (m == "CANCEL") {
     on_cancel(now, q);
     return;
   }
-  // The same request again: the same answer (RFC 3261 17.2.1, 17.2.2).
-  if (m == "INVITE" && q.cseq == is_.cseq && q.branch == is_.branch.view() && !is_.update) {
-    send_response_text(is_.last.view());
-    return;
-  }
-  if (m != "INVITE" && q.branch == nis_branch_.view() && m == nis_method_.view()) {
-    send_response_text(nis_last_.view());
-    return;
-  }
   if (phase_ == Phase::kEnded || (phase_ == Phase::kEnding && m != "BYE")) {
-    respond(q, 481);
+    respond(now, q, 481);
     return;
   }
   if (dialog_.remote_cseq_known && q.cseq <= dialog_.remote_cseq) {
-    respond(q, 500, "Retry-After", "0");  // out of order (RFC 3261 12.2.2)
+    respond(now, q, 500, "Retry-After", "0");  // out of order (RFC 3261 12.2.2)
     return;
   }
   dialog_.remote_cseq = q.cseq;
@@ -758,43 +699,46 @@ void SipCall::request(TimeMs now, const In& q) {
   if (m == "BYE") on_bye(now, q);
   else if (m == "INVITE") on_reinvite(now, q, false);
   else if (m == "UPDATE") on_reinvite(now, q, true);
-  else if (m == "INFO") on_info(q);
-  else if (m == "OPTIONS") respond(q, 200, "Allow", kAllow);
-  else respond(q, 501);
+  else if (m == "INFO") on_info(now, q);
+  else if (m == "OPTIONS") respond(now, q, 200, "Allow", kAllow);
+  else respond(now, q, 501);
 }
 
-bool SipCall::take(TimeMs now, const SipParty& me, const SipMessage& invite) {
-  out_.clear();
-  if (!reusable()) return false;
+bool SipCall::take(TimeMs now, const SipParty& me, const SipMessage& invite, TxId id) {
+  set_now(now);
   static In q;
-  if (!read(invite, q) || q.method != "INVITE") return false;
+  if (!reusable() || !read(invite, id, q) || q.method != "INVITE") {
+    tx_.abandon(id);
+    return false;
+  }
   begin(me);
   outgoing_ = false;
   SipToken tag;
   if (make_tag(rng_, tag) != SipError::kOk || !keep_request(q, false)) {
     DT_LOGW("sip", "INVITE dropped: it cannot be kept to answer");
+    tx_.abandon(id);
     return false;
   }
   dialog_.local.tag = tag;
-  if (auto id = invite.call_id()) dialog_.call_id = *id;
+  if (auto cid = invite.call_id()) dialog_.call_id = *cid;
   dialog_.remote.tag = q.from_tag;
   DialogError de = dialog_from_request(invite, tag.view(), dialog_);
   if (de != DialogError::kOk) {
     DT_LOGW("sip", "INVITE refused: %s", to_string(de));
     respond_invite(now, de == DialogError::kNoContact ? 400 : 500);
-    finish(now);
+    finish();
     return false;
   }
   if (q.other_body) {
     respond_invite(now, 415, "Accept", kSdpType);
-    finish(now);
+    finish();
     return false;
   }
   if (is_.se_s != 0 && is_.se_s < limits::kSipMinSeS) {
     char v[16];
     std::snprintf(v, sizeof v, "%u", static_cast<unsigned>(limits::kSipMinSeS));
     respond_invite(now, 422, "Min-SE", v);
-    finish(now);
+    finish();
     return false;
   }
   if (auto allows = allows_method(invite, "UPDATE")) se_.peer_allows_update = *allows;
@@ -815,30 +759,14 @@ bool SipCall::take(TimeMs now, const SipParty& me, const SipMessage& invite) {
   return true;
 }
 
-bool SipCall::refuse(TimeMs now, const SipParty& me, const SipMessage& invite, SipHangUp how) {
-  out_.clear();
-  if (!reusable()) return false;
-  static In q;
-  if (!read(invite, q) || q.method != "INVITE") return false;
-  begin(me);
-  SipToken tag;
-  if (make_tag(rng_, tag) != SipError::kOk || !keep_request(q, false)) return false;
-  dialog_.local.tag = tag;
-  if (auto id = invite.call_id()) dialog_.call_id = *id;
-  dialog_.remote.tag = q.from_tag;
-  respond_invite(now, how == SipHangUp::kDecline ? 603 : how == SipHangUp::kBusy ? 486 : 480);
-  finish(now);
-  return true;
-}
-
 bool SipCall::ring(TimeMs now) {
-  out_.clear();
+  set_now(now);
   if (phase_ != Phase::kOffered || !is_.active) return false;
   return respond_invite(now, 180);
 }
 
 bool SipCall::answer(TimeMs now, std::string_view sdp) {
-  out_.clear();
+  set_now(now);
   if (phase_ != Phase::kOffered || !is_.active) return false;
   session_from_request(now);
   if (!respond_invite(now, 200, {}, {}, sdp)) return false;
@@ -851,8 +779,7 @@ bool SipCall::answer(TimeMs now, std::string_view sdp) {
 void SipCall::on_ack(TimeMs now, const In& q) {
   if (q.cseq != is_.cseq || is_.acked) return;
   is_.acked = true;
-  is_.resend.stop();
-  if (!is_.final_2xx) return;  // the ACK of our error response: that transaction is done
+  tx_.ack_received(is_.tx);  // our 2xx goes out no more
   if (phase_ == Phase::kAnswered) {
     phase_ = Phase::kConfirmed;
     if (bye_wanted_) {
@@ -867,62 +794,63 @@ void SipCall::on_ack(TimeMs now, const In& q) {
 }
 
 void SipCall::on_cancel(TimeMs now, const In& q) {
-  // A CANCEL names its INVITE by the branch (RFC 3261 9.2).
-  if (q.branch != is_.branch.view() || q.cseq != is_.cseq || is_.update) {
-    respond(q, 481);
-    return;
-  }
-  respond(q, 200);
-  if (!is_.active) return;  // answered already: the CANCEL changes nothing
+  // The router found the INVITE's transaction by the CANCEL's branch (RFC 3261 9.2).
+  const bool ours = tx_.find_invite_for_cancel(*q.m) == std::optional<TxId>(is_.tx) && is_.tx != 0 && !is_.update;
+  respond(now, q, ours ? 200 : 481);
+  if (!ours || !is_.active) return;  // answered already: the CANCEL changes nothing
   respond_invite(now, 487);
   if (phase_ == Phase::kOffered) {
     ended(SipCallEnd::kCancelled, 0, "cancelled by the caller");
-    finish(now);
+    finish();
   }
 }
 
 void SipCall::on_bye(TimeMs now, const In& q) {
-  respond(q, 200);
+  respond(now, q, 200);
   if (phase_ == Phase::kEnding) {
-    finish(now);  // both hung up at once
+    finish();  // both hung up at once
     return;
   }
   if (phase_ == Phase::kCalling || phase_ == Phase::kEarly || phase_ == Phase::kCancelling) return;  // early dialog
   if (is_.active) respond_invite(now, 487);  // their INVITE or re-INVITE still open (15.1.2)
-  is_.resend.stop();
+  if (!is_.acked) {
+    tx_.ack_received(is_.tx);  // a BYE instead of the ACK: stop sending our 2xx
+    is_.acked = true;
+  }
   ended(phase_ == Phase::kOffered ? SipCallEnd::kCancelled : SipCallEnd::kRemoteHangUp, 0, {});
-  finish(now);
+  finish();
 }
 
 void SipCall::on_reinvite(TimeMs now, const In& q, bool update) {
   if (phase_ != Phase::kConfirmed) {
     // Before the call is up: our 2xx not yet ACKed, or an early dialog.
-    respond(q, update ? 491 : 500, update ? std::string_view{} : "Retry-After", update ? std::string_view{} : "1");
+    if (update) respond(now, q, 491);
+    else respond(now, q, 500, "Retry-After", "1");
     return;
   }
-  if (ic_.active && !ic_.final) {
-    respond(q, 491);  // glare: theirs meets ours (RFC 3261 14.2)
+  if (ic_.active) {
+    respond(now, q, 491);  // glare: theirs meets ours (RFC 3261 14.2)
     return;
   }
-  if (is_.active || (!is_.acked && !is_.update)) {
+  if (is_.active || !is_.acked) {
     // Their previous offer is still open: 500 with a random Retry-After of 0-10 s (14.2).
     char retry[16];
     std::snprintf(retry, sizeof retry, "%lld", static_cast<long long>(backoff_ms(0, 10000) / 1000));
-    respond(q, 500, "Retry-After", retry);
+    respond(now, q, 500, "Retry-After", retry);
     return;
   }
   if (q.other_body) {
-    respond(q, 415, "Accept", kSdpType);
+    respond(now, q, 415, "Accept", kSdpType);
     return;
   }
   if (auto se = q.m->session_expires(); se && se->seconds < limits::kSipMinSeS) {
     char v[16];
     std::snprintf(v, sizeof v, "%u", static_cast<unsigned>(limits::kSipMinSeS));
-    respond(q, 422, "Min-SE", v);
+    respond(now, q, 422, "Min-SE", v);
     return;
   }
   if (!keep_request(q, update)) {
-    respond(q, 500, "Retry-After", "1");
+    respond(now, q, 500, "Retry-After", "1");
     return;
   }
   refresh_target(*q.m, dialog_);
@@ -940,7 +868,7 @@ void SipCall::on_reinvite(TimeMs now, const In& q, bool update) {
 }
 
 bool SipCall::answer_offer(TimeMs now, std::string_view sdp) {
-  out_.clear();
+  set_now(now);
   if (phase_ != Phase::kConfirmed || !is_.active) return false;
   session_from_request(now);
   if (!respond_invite(now, 200, {}, {}, sdp)) return false;
@@ -948,62 +876,56 @@ bool SipCall::answer_offer(TimeMs now, std::string_view sdp) {
   return true;
 }
 
-void SipCall::on_info(const In& q) {
+void SipCall::on_info(TimeMs now, const In& q) {
   const SipMessage& m = *q.m;
   if (m.body().empty()) {
-    respond(q, 200);
+    respond(now, q, 200);
     return;
   }
   if (m.content_type().view() != "application/dtmf-relay") {
-    respond(q, 415, "Accept", "application/dtmf-relay");
+    respond(now, q, 415, "Accept", "application/dtmf-relay");
     return;
   }
   DtmfRelay d;
   if (parse_dtmf_relay(m.body(), d) != DtmfRelayError::kOk) {
-    respond(q, 400);
+    respond(now, q, 400);
     return;
   }
-  respond(q, 200);
+  respond(now, q, 200);
   emit(SipCallEvent{.kind = Kind::kDtmf, .digit = d.digit, .duration_ms = d.duration_ms});
 }
 
 // ---- mid-call offers ------------------------------------------------------------
 
 bool SipCall::reoffer(TimeMs now, std::string_view sdp) {
-  out_.clear();
+  set_now(now);
   if (phase_ != Phase::kConfirmed) return false;
-  if ((ic_.active && !ic_.final) || is_.active || (!is_.acked && !is_.update) || glare_at_ != kSipNever) return false;
+  if (ic_.active || is_.active || !is_.acked || glare_at_ != kNever) return false;
   if (!offer_sdp_.assign(sdp)) return false;
   return send_invite(now, sdp, false, {}, {});
 }
 
 void SipCall::reinvite_response(TimeMs now, const In& r) {
   const int s = r.status;
-  if (s < 200) {
-    ic_.provisional = true;
-    ic_.resend.stop();
+  if (s < 200) return;
+  if (s < 300 && !ic_.active) {
+    answer_again(r);
     return;
   }
-  if (ic_.final) {
-    send(ack_.view(), ack_hop_.view());  // the final response again: our ACK was lost
-    return;
-  }
-  ic_.final = true;
-  ic_.resend.stop();
+  if (!ic_.active) return;
+  ic_.active = false;
+  ic_.msg.clear();
   if (s < 300) {
-    ic_.msg.clear();
-    ack_2xx(r, dialog_, ack_, ack_hop_);
+    ack_2xx(r, dialog_, ack_, ack_peer_);
     ack_cseq_ = r.cseq;
     refresh_target(*r.m, dialog_);
     if (auto allows = allows_method(*r.m, "UPDATE")) se_.peer_allows_update = *allows;
-    local_sdp_.assign(ic_.refresh ? local_sdp_.view() : offer_sdp_.view());
+    if (!ic_.refresh) local_sdp_.assign(offer_sdp_.view());
     session_from_response(now, r);
     // A refresh offered the session unchanged: its answer changes nothing.
     if (!ic_.refresh) emit(SipCallEvent{.kind = Kind::kOfferAnswered, .sdp = r.sdp, .status = s});
     return;
   }
-  ack_error(r);
-  ic_.msg.clear();
   if ((s == 401 || s == 407) && retry_with_credentials(now, r)) return;
   if (s == 491) {
     // Glare: the same offer again after RFC 3261 14.1's random wait.
@@ -1014,7 +936,7 @@ void SipCall::reinvite_response(TimeMs now, const In& r) {
   if (s == 481 || s == 408) {
     ended(SipCallEnd::kDialogGone, s, r.reason);
     if (s == 408) send_bye(now);
-    else finish(now);
+    else finish();
     return;
   }
   if (ic_.refresh) {
@@ -1029,9 +951,9 @@ void SipCall::reinvite_response(TimeMs now, const In& r) {
 }
 
 void SipCall::glare_retry(TimeMs now) {
-  glare_at_ = kSipNever;
+  glare_at_ = kNever;
   if (phase_ != Phase::kConfirmed) return;
-  if (is_.active || (!is_.acked && !is_.update) || (ic_.active && !ic_.final)) {
+  if (is_.active || !is_.acked || ic_.active) {
     glare_at_ = now + timing_.t1_ms;  // their exchange is still open: after it
     return;
   }
@@ -1074,7 +996,7 @@ void SipCall::session_from_request(TimeMs now) {
 }
 
 void SipCall::arm_session(TimeMs now) {
-  se_.refresh_at = se_.expire_at = kSipNever;
+  se_.refresh_at = se_.expire_at = kNever;
   if (!se_.active) return;
   const TimeMs interval = static_cast<TimeMs>(se_.interval_s) * 1000;
   if (se_.we_refresh) {
@@ -1089,10 +1011,9 @@ void SipCall::arm_session(TimeMs now) {
 }
 
 void SipCall::refresh_session(TimeMs now) {
-  se_.refresh_at = kSipNever;
+  se_.refresh_at = kNever;
   if (phase_ != Phase::kConfirmed || !se_.active || !se_.we_refresh) return;
-  if ((ic_.active && !ic_.final) || is_.active || (!is_.acked && !is_.update) ||
-      nic_.kind != NonInviteClient::Kind::kNone || glare_at_ != kSipNever) {
+  if (ic_.active || is_.active || !is_.acked || nic_.kind != NonInviteClient::Kind::kNone || glare_at_ != kNever) {
     se_.refresh_at = now + 4 * timing_.t1_ms;  // an exchange is open: it refreshes, or we try again soon
     return;
   }
@@ -1103,7 +1024,7 @@ void SipCall::refresh_session(TimeMs now) {
 // ---- ending -----------------------------------------------------------------------
 
 void SipCall::hang_up(TimeMs now, SipHangUp how) {
-  out_.clear();
+  set_now(now);
   silent_ = true;
   switch (phase_) {
     case Phase::kCalling:
@@ -1114,14 +1035,14 @@ void SipCall::hang_up(TimeMs now, SipHangUp how) {
       return;
     case Phase::kEarly:
       phase_ = Phase::kCancelling;
-      if (!send_cancel(now)) finish(now);
+      if (!send_cancel(now)) finish();
       return;
     case Phase::kOffered:
       respond_invite(now, how == SipHangUp::kDecline ? 603 : how == SipHangUp::kBusy ? 486 : 480);
-      finish(now);
+      finish();
       return;
     case Phase::kAnswered:
-      bye_wanted_ = true;  // BYE only once our 2xx is ACKed (RFC 3261 15)
+      bye_wanted_ = true;  // BYE only once our 2xx is ACKed, or given up (RFC 3261 15)
       return;
     case Phase::kConfirmed:
       if (is_.active) respond_invite(now, 487);
@@ -1138,112 +1059,30 @@ void SipCall::hang_up(TimeMs now, SipHangUp how) {
 // ---- time -------------------------------------------------------------------------
 
 TimeMs SipCall::next_wakeup() const {
-  TimeMs t = kSipNever;
-  auto consider = [&t](TimeMs x) {
+  TimeMs t = kNever;
+  for (TimeMs x : {cancel_give_up_at_, glare_at_, se_.refresh_at, se_.expire_at})
     if (x < t) t = x;
-  };
-  if (ic_.active && !ic_.final) {
-    consider(ic_.resend.at);
-    consider(ic_.resend.give_up);
-  }
-  consider(nic_.resend.at);
-  consider(nic_.resend.give_up);
-  consider(cancel_resend_.at);
-  consider(cancel_resend_.give_up);
-  consider(is_.resend.at);
-  consider(is_.resend.give_up);
-  consider(fork_resend_.at);
-  consider(fork_resend_.give_up);
-  consider(glare_at_);
-  consider(se_.refresh_at);
-  consider(se_.expire_at);
-  if (phase_ == Phase::kEnded) consider(linger_until_);
   return t;
 }
 
 void SipCall::tick(TimeMs now) {
-  out_.clear();
-  if (ic_.active && !ic_.final) {
-    if (ic_.resend.at <= now) {
-      send(ic_.text.view(), ic_.hop.view());
-      ic_.resend.next();
-    }
-    if (ic_.resend.give_up <= now) {
-      ic_.resend.stop();
-      invite_timed_out(now);
+  set_now(now);
+  if (cancel_give_up_at_ <= now) {
+    cancel_give_up_at_ = kNever;
+    if (phase_ == Phase::kCancelling) {
+      tx_.abandon(ic_.tx);  // no final response after the CANCEL: given up (9.1)
+      finish();
     }
   }
-  if (nic_.resend.at <= now) {
-    send(nic_.text.view(), nic_.hop.view());
-    nic_.resend.next();
-  }
-  if (nic_.resend.give_up <= now) {
-    const NonInviteClient::Kind kind = nic_.kind;
-    nic_.reset();
-    if (kind == NonInviteClient::Kind::kBye) {
-      finish(now);  // no answer to our BYE: the dialog is over all the same
-    } else if (kind == NonInviteClient::Kind::kUpdate && phase_ == Phase::kConfirmed) {
-      ended(SipCallEnd::kTimeout, 408, "session refresh timed out");
-      send_bye(now);
-    }
-  }
-  if (cancel_resend_.at <= now) {
-    send(cancel_.view(), ic_.hop.view());
-    cancel_resend_.next();
-  }
-  if (cancel_resend_.give_up <= now) {
-    cancel_resend_.stop();
-    if (phase_ == Phase::kCancelling) finish(now);  // no final response after the CANCEL: given up (9.1)
-  }
-  if (is_.resend.at <= now) {
-    send_response_text(is_.last.view());
-    is_.resend.next();
-  }
-  if (is_.resend.give_up <= now) {
-    is_.resend.stop();
-    if (is_.final_2xx && !is_.acked) {
-      // No ACK for our 2xx in 64*T1: the dialog is confirmed, and the
-      // session ends with BYE (RFC 3261 13.3.1.4).
-      is_.acked = true;
-      if (phase_ == Phase::kAnswered || phase_ == Phase::kConfirmed) {
-        ended(SipCallEnd::kTimeout, 0, "no ACK for our 200");
-        send_bye(now);
-      }
-    }
-  }
-  if (fork_resend_.at <= now) {
-    send(fork_bye_.view(), fork_hop_.view());
-    fork_resend_.next();
-  }
-  if (fork_resend_.give_up <= now) fork_resend_.stop();
   if (glare_at_ <= now) glare_retry(now);
   if (se_.refresh_at <= now) refresh_session(now);
   if (se_.expire_at <= now) {
-    se_.expire_at = kSipNever;
+    se_.expire_at = kNever;
     if (phase_ == Phase::kConfirmed) {
       ended(SipCallEnd::kTimeout, 0, "session expired");
       send_bye(now);
     }
   }
-  if (phase_ == Phase::kEnded && linger_until_ <= now && !is_.resend.running() && !nic_.resend.running()) {
-    phase_ = Phase::kIdle;
-    linger_until_ = kSipNever;
-  }
-}
-
-// ---- no engine --------------------------------------------------------------------
-
-bool respond_without_call(Csprng& rng, const SipMessage& request, int status, SipShortText& out) {
-  SipToken tag;
-  if (make_tag(rng, tag) != SipError::kOk) return false;
-  SipMessage& m = scratch_message();
-  SipError e = m.build_response(request, status, tag.view());
-  std::size_t len = 0;
-  if (e == SipError::kOk) e = m.serialize(std::span<char>(g_wire, sizeof g_wire), len);
-  m.clear();
-  if (e != SipError::kOk || len > out.capacity()) return false;
-  out.assign(std::string_view(g_wire, len));
-  return true;
 }
 
 }  // namespace dialtone::protocol::sip

@@ -1,5 +1,5 @@
 // The words a SIP call engine (sip_call.hpp) and its line adapter share:
-// who this device is on the line, what the engine asks to send, and what it
+// who this device is on the line, where messages go, and what the engine
 // reports. Nothing here knows the call layer; the adapter translates.
 #pragma once
 #include <cstdint>
@@ -76,26 +76,18 @@ struct SipCallEvent {
 };
 const char* to_string(SipCallEvent::Kind k);
 
-// One message to put on the wire.
-struct SipSend {
-  std::string_view text{};
-  // Requests: where RFC 3261 routing sends it (the first Route's URI, else
-  // the Request-URI); the adapter sends to the outbound proxy instead when
-  // the line has one. Responses: empty; they go back the way the request
-  // came (RFC 3261 18.2.2, from its top Via), which the transport knows.
-  std::string_view next_hop{};
-  bool response = false;
-};
-
-// What one input produced. Views into the engine (and into the message
-// that was the input): read them before the next call into the engine.
-struct SipCallOutput {
-  FixedVector<SipSend, 6> sends;
-  FixedVector<SipCallEvent, 4> events;
-  void clear() {
-    sends.clear();
-    events.clear();
-  }
+// Where the engine's messages go: the line's side of the wire.
+class SipCallWire {
+ public:
+  virtual ~SipCallWire() = default;
+  // The line's handle for where a request goes first. `next_hop` is the URI
+  // RFC 3261 routing names (the first Route, else the Request-URI); the line
+  // may choose its outbound proxy instead (sip-line.md section 1).
+  virtual std::uint32_t peer_for(std::string_view next_hop) = 0;
+  // Bytes to put on the wire towards `peer`: a handle from peer_for(), or
+  // the one the line gave the transaction layer with a received request
+  // (responses go back the way it came, RFC 3261 18.2.2).
+  virtual void send(std::uint32_t peer, std::string_view bytes) = 0;
 };
 
 // Answers a digest challenge (RFC 3261 22, RFC 7616) for the engine: the

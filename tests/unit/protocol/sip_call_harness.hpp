@@ -1,7 +1,8 @@
 // A far end on paper for the SIP call engine's tests: it writes requests
-// and responses as SIP text, feeds them through the parser (SipMessage) into
-// a SipCall, and keeps what the engine sent (parsed again) and what it
-// reported. Time is virtual: advance() runs the engine's own wake-ups.
+// and responses as SIP text and feeds them through the parser (SipMessage),
+// the router and the transaction layer into SipCall engines, the way the
+// line does; it keeps what went on the wire (parsed again) and what the
+// engines reported. Time is virtual: advance() runs the wake-ups.
 #pragma once
 #include <gtest/gtest.h>
 
@@ -10,7 +11,9 @@
 
 #include "firmware/core/random.hpp"
 #include "protocol/sip/sip_call.hpp"
+#include "protocol/sip/sip_call_router.hpp"
 #include "protocol/sip/sip_message.hpp"
+#include "protocol/sip/transaction.hpp"
 
 namespace dialtone::protocol::sip::test {
 
@@ -56,8 +59,13 @@ struct Event {
 // A tag parameter of a From / To value.
 std::string tag_of(const std::string& value);
 
-class SipCallHarness : public ::testing::Test {
+class SipCallHarness : public ::testing::Test, public SipCallWire {
  protected:
+  // SipCallWire: requests go to a peer per next hop (1 is the far end's
+  // address for responses, as the line would give it with a request).
+  std::uint32_t peer_for(std::string_view next_hop) override;
+  void send(std::uint32_t peer, std::string_view bytes) override;
+
   static constexpr const char* kTarget = "sip:+15551234567@acme.example.com";
   static constexpr const char* kFarContact = "<sip:far@192.0.2.20:5060>";
   static constexpr const char* kOffer =
@@ -74,15 +82,12 @@ class SipCallHarness : public ::testing::Test {
 
   SipParty me() const;
 
-  // Feeds SIP text: parsed, matched against the call, received. Fails the
-  // test when it does not parse or does not match.
-  void feed(const std::string& text);
-  // Parses text into `m` (for take()/refuse()).
-  static void parse(const std::string& text, SipMessage& m);
+  // Feeds SIP text from the far end: parsed and routed as the line would.
+  SipCallRouter::Outcome feed(const std::string& text);
   // Runs the engine's wake-ups up to `to` (absolute virtual time).
   void advance_to(TimeMs to);
   void advance(TimeMs by) { advance_to(now_ + by); }
-  // Copies the engine's output after a command or input.
+  // Copies the events the engines queued.
   void collect();
 
   // A response of the far end to one of our requests, echoing its Via,
@@ -111,9 +116,15 @@ class SipCallHarness : public ::testing::Test {
   Sent only_sent();
   Event only_event();
 
+  static constexpr std::uint32_t kFarPeer = 1;
   unsigned seed_ = 1;
   Csprng rng_;
-  SipCall call_{rng_};
+  TransactionLayer layer_;
+  SipCall call_{rng_, layer_, *this};
+  SipCall spare_{rng_, layer_, *this};
+  SipCall* engines_[2] = {&call_, &spare_};
+  SipCallRouter router_{layer_, *this, rng_, engines_};
+  std::vector<std::string> hops_{"", "far end"};
   TimeMs now_ = 100000;
   std::vector<Sent> sent_;
   std::vector<Event> events_;
