@@ -31,6 +31,7 @@
 #include "firmware/services/kazoo_service.hpp"
 #include "firmware/status/device_status.hpp"
 #include "firmware/web/web_server.hpp"
+#include "protocol/sip/sip_pool.hpp"
 
 #ifndef DIALTONE_VERSION
 #define DIALTONE_VERSION "dev"
@@ -116,6 +117,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "dialtoned: cannot seed the random generator from the system's entropy source\n");
     return 1;
   }
+
+  // oSIP allocates from our fixed pool only; installed before any SIP code
+  // runs, and listed in `status` from the start.
+  protocol::sip::sip_pool_install();
 
   // Signals arrive as a descriptor on the loop, never as asynchronous handlers.
   sigset_t mask;

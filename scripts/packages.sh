@@ -7,6 +7,7 @@ build_packages=(
   build-essential cmake pkg-config git
   libmbedtls-dev libsrtp2-dev libnice-dev libglib2.0-dev libopus-dev libcjson-dev
   libasound2-dev libgpiod-dev libspeexdsp-dev libhttp-parser-dev libwslay-dev libc-ares-dev
+  libosip2-dev
   libgtest-dev libgmock-dev
 )
 

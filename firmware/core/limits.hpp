@@ -112,6 +112,31 @@ inline constexpr std::size_t kJambonzPageRows = 10;      // rows per page on the
 inline constexpr std::size_t kServiceTextMax = 160;      // a message, detail or reason kept for display
 // ---- end of account services -----------------------------------------------
 
+// ---- SIP core (protocol/sip: pool, messages, transactions) ----------------
+// The largest SIP message sent or received, over any transport. An INVITE
+// with an SDP offer of every profile is 2-3 KiB; 8 KiB leaves room for long
+// Record-Route sets and challenges. Larger ones are refused, never truncated.
+inline constexpr std::size_t kSipMessageMax = 8 * 1024;
+// oSIP's allocations (parsed and built messages) come from this static pool.
+// Parsing a message of kSipMessageMax takes about 3 times its size at the
+// peak (oSIP's copy of the bytes plus the parsed structure), serializing one
+// a little more; a typical INVITE with SDP peaks near 12 KiB. 128 KiB holds
+// the messages an engine keeps (the INVITE it may CANCEL, the request it may
+// answer later) plus a worst-case parse and serialize at once.
+inline constexpr std::size_t kSipPoolBytes = 128 * 1024;
+inline constexpr std::size_t kSipUriMax = 256;         // one URI as text
+inline constexpr std::size_t kSipDisplayNameMax = kPeerNameMax;  // unquoted display name
+inline constexpr std::size_t kSipTokenMax = 64;        // tag, branch, method, option tag
+inline constexpr std::size_t kSipCallIdMax = 128;      // Call-ID as text
+inline constexpr std::size_t kSipHeaderValueMax = 512; // a header value handed out as text (route)
+inline constexpr std::size_t kSipRouteSetMax = 8;      // Record-Route / Route entries kept per dialog
+inline constexpr std::size_t kSipTransactionsMax = 8;  // client + server transactions alive at once
+// RFC 3261 section 17 timer bases (its defaults; T1 is the RTT estimate).
+inline constexpr std::int64_t kSipT1Ms = 500;
+inline constexpr std::int64_t kSipT2Ms = 4000;
+inline constexpr std::int64_t kSipT4Ms = 5000;
+// ---- end of SIP core -------------------------------------------------------
+
 // Handset
 inline constexpr std::size_t kDialDigitsMax = 32;
 inline constexpr std::size_t kKeypadLinesMax = 16;  // direct GPIO lines, one per key
