@@ -176,6 +176,15 @@ inline constexpr std::size_t kSipRegContactsMax = 8;      // Contacts of a 200 s
 inline constexpr std::size_t kSipRegChallengesMax = 4;    // WWW-/Proxy-Authenticate values tried, first usable wins
 // ---- end of SIP registration -----------------------------------------------
 
+// ---- SIP transport (protocol/sip framing and keep-alive, firmware/line/sip_transport) --
+// DNS lookup, TCP connect and TLS handshake to the SIP server together.
+// Well inside Timer B (64*T1 = 32 s), so a request queued while connecting
+// learns the outcome before its transaction gives up.
+inline constexpr std::int64_t kSipConnectTimeoutMs = 10000;
+// RFC 5626 4.4.1: a ping unanswered for 10 s means the flow is dead.
+inline constexpr std::int64_t kSipPongTimeoutMs = 10000;
+// ---- end of SIP transport --------------------------------------------------
+
 // Handset
 inline constexpr std::size_t kDialDigitsMax = 32;
 inline constexpr std::size_t kKeypadLinesMax = 16;  // direct GPIO lines, one per key
