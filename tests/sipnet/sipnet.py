@@ -46,3 +46,6 @@ from kamailio import Kamailio, User  # noqa: E402,F401
 from procs import LOOPBACK, free_port, wait_until  # noqa: E402,F401
 from rtpengine import RtpEngine  # noqa: E402,F401
 from sipp import SCENARIOS, Sipp, SippResult, received, run_sipp  # noqa: E402,F401
+
+__all__ = ["Baresip", "Kamailio", "User", "RtpEngine", "Sipp", "SippResult", "run_sipp", "received",
+           "SCENARIOS", "sipclient", "tones", "LOOPBACK", "free_port", "wait_until"]
