@@ -48,6 +48,7 @@ enum class SipError : std::uint8_t {
   kBadArgument,     // a builder's or mutator's value: unparsable, too long, or with CR/LF/NUL
   kEmpty,           // the message holds nothing (never built, or moved from)
   kRandomFailed,    // the random generator refused a draw (make_tag, make_branch, ...)
+  kNoRoom,          // every transaction slot is in use (transaction.hpp)
 };
 const char* to_string(SipError e);
 
@@ -89,7 +90,9 @@ struct Contact {
 enum class ChallengeKind : std::uint8_t { kWww, kProxy };  // 401 WWW- / 407 Proxy-Authenticate
 
 // One WWW-Authenticate or Proxy-Authenticate value (RFC 7616), quotes
-// removed. Absent parameters are empty.
+// removed. Absent parameters are empty. oSIP's parser keeps the parameters
+// it knows (those below) and drops an empty opaque="" as if absent;
+// backslash escapes inside the quotes are left as they came.
 struct Challenge {
   std::string_view scheme;     // "Digest"
   std::string_view realm;
