@@ -32,7 +32,12 @@
 //    Retry-After, up to the cap);
 //  - the transport losing its connection (or its keep-alive) while
 //    registered: register again at once;
-//  - stop(): REGISTER with Expires: 0 for our Contact when a binding may exist.
+//  - stop(): REGISTER with Expires: 0 for our Contact when a binding may exist;
+//  - the line state: registering until the first 2xx (or after a lost
+//    connection, or a binding that expired before its refresh was
+//    answered); registered through refreshes and their challenges; offline
+//    from a failure until a later try succeeds (retries do not flap it back
+//    to registering).
 #pragma once
 #include <cstdint>
 #include <optional>
