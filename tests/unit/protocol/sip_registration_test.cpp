@@ -136,8 +136,16 @@ class Harness {
     r.retry_after = reply.retry_after;
     for (const auto& c : reply.contacts) {
       bool v6 = c.host.find(':') != std::string::npos && c.host.front() != '[';
-      std::string uri = "sip:" + c.user + "@" + (v6 ? "[" + c.host + "]" : c.host) +
-                        (c.port ? ":" + std::to_string(c.port) : "");
+      // Appended piece by piece: GCC 12 at -O3 misreads "literal" +
+      // std::string as an overlapping copy (-Wrestrict).
+      std::string uri = "sip:";
+      uri.append(c.user).append("@");
+      if (v6) {
+        uri.append("[").append(c.host).append("]");
+      } else {
+        uri.append(c.host);
+      }
+      if (c.port) uri.append(":").append(std::to_string(c.port));
       RegisterContact rc;
       rc.uri.assign(uri);
       rc.expires = c.expires;
