@@ -2,11 +2,14 @@
 // serialized and parsed again as a registrar would, and registrar answers
 // written as text, parsed and fed to the engine.
 #include "protocol/sip/register_message.hpp"
+#include "protocol/sip/transaction.hpp"
 
 #include <gtest/gtest.h>
 #include <strings.h>
 
+#include <algorithm>
 #include <array>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,6 +17,15 @@ namespace dialtone::protocol::sip {
 namespace {
 
 constexpr TimeMs kSecond = 1000;
+
+// Strings joined with append: GCC 12 at -O3 misreads "literal" + std::string
+// as an overlapping copy (-Wrestrict).
+template <typename... Parts>
+std::string cat(const Parts&... parts) {
+  std::string s;
+  (s.append(parts), ...);
+  return s;
+}
 
 int counting_source(void* ctx, unsigned char* out, std::size_t len) {
   auto* n = static_cast<unsigned*>(ctx);
@@ -48,7 +60,7 @@ std::vector<std::string> header_lines(const std::string& text, const std::string
 }
 
 std::string auth_field(const std::string& v, const std::string& name) {
-  for (std::string key : {", " + name + "=", "," + name + "=", "Digest " + name + "="}) {
+  for (std::string key : {cat(", ", name, "="), cat(",", name, "="), cat("Digest ", name, "=")}) {
     std::size_t at = v.find(key);
     if (at == std::string::npos) continue;
     std::string rest = v.substr(at + key.size());
@@ -74,20 +86,15 @@ SipAccount account() {
 std::string answer_text(const std::string& request, int status, const char* phrase, const std::string& extra,
                         const std::string& received = "", int rport = 0) {
   std::string via = header_lines(request, "Via").at(0);
-  if (rport) {
-    std::size_t at = via.find(";rport");
-    via.replace(at, 6, ";rport=" + std::to_string(rport));
-  }
-  if (!received.empty()) via += ";received=" + received;
-  std::string text = "SIP/2.0 " + std::to_string(status) + " " + phrase + "\r\n";
-  text += "Via: " + via + "\r\n";
-  text += "From: " + header_lines(request, "From").at(0) + "\r\n";
-  text += "To: " + header_lines(request, "To").at(0) + ";tag=reg-1\r\n";
-  text += "Call-ID: " + header_lines(request, "Call-ID").at(0) + "\r\n";
-  text += "CSeq: " + header_lines(request, "CSeq").at(0) + "\r\n";
-  text += extra;
-  text += "Content-Length: 0\r\n\r\n";
-  return text;
+  if (rport) via.replace(via.find(";rport"), 6, cat(";rport=", std::to_string(rport)));
+  if (!received.empty()) via.append(";received=").append(received);
+  return cat("SIP/2.0 ", std::to_string(status), " ", phrase, "\r\n",  //
+             "Via: ", via, "\r\n",                                      //
+             "From: ", header_lines(request, "From").at(0), "\r\n",     //
+             "To: ", header_lines(request, "To").at(0), ";tag=reg-1\r\n",
+             "Call-ID: ", header_lines(request, "Call-ID").at(0), "\r\n",  //
+             "CSeq: ", header_lines(request, "CSeq").at(0), "\r\n",        //
+             extra, "Content-Length: 0\r\n\r\n");
 }
 
 class RegisterOnTheWire : public ::testing::Test {
@@ -265,13 +272,141 @@ TEST_F(RegisterOnTheWire, AnswersThatAreNotOursAreIgnored) {
   std::string first = next_request(reg);
   std::string other = answer_text(first, 403, "Forbidden", "");
   std::size_t at = other.find("Call-ID: ");
-  other.insert(at + 9, "x");
+  other = cat(other.substr(0, at + 9), "x", other.substr(at + 9));  // another Call-ID
   EXPECT_FALSE(deliver(reg, other));
   EXPECT_EQ(reg.state(), RegistrationState::kRegistering);
 
   SipMessage request;
   ASSERT_EQ(request.parse(first), SipError::kOk);
   EXPECT_EQ(read_register_response(request, response_), SipError::kMissingHeader);
+}
+
+// The engine as a transaction user, the way a line adapter would wire it:
+// every REGISTER in a non-INVITE client transaction over UDP, responses and
+// failures handed back to it. The registrar here is `answer` (or silence).
+class RegisterOverUdp : public TransactionUser {
+ public:
+  RegisterOverUdp(Csprng& rng) : reg(account(), rng) { reg.set_local_address("10.0.0.5", 5060); }
+
+  void tx_send(TxId, std::uint32_t, std::string_view bytes) override {
+    wire.push_back({now, std::string(bytes)});
+    if (answer) {
+      std::string reply = answer(std::string(bytes));
+      if (!reply.empty()) pending_replies.push_back(reply);
+    }
+  }
+  void tx_response(TxId id, const SipMessage& r) override {
+    if (id != tx) return;
+    RegisterResponse resp;
+    if (read_register_response(r, resp) == SipError::kOk) reg.on_response(now, resp);
+  }
+  void tx_failed(TxId id, TxFailure why) override {
+    if (id != tx) return;
+    if (why == TxFailure::kTimeout) {
+      reg.on_timeout(now, cseq);
+    } else {
+      reg.on_transport_error(now, cseq, to_string(why));
+    }
+  }
+
+  // After every input: start a transaction for each REGISTER the engine wants.
+  void pump() {
+    RegisterRequest req;
+    while (reg.take_request(req)) {
+      SipMessage m;
+      ASSERT_EQ(build_register(req, m), SipError::kOk);
+      cseq = req.cseq;
+      ASSERT_EQ(layer.start_client(now, m, TxTransport::kUnreliable, 0, *this, tx), SipError::kOk);
+      deliver();
+    }
+  }
+  void deliver() {
+    while (!pending_replies.empty()) {
+      std::string text = pending_replies.front();
+      pending_replies.erase(pending_replies.begin());
+      SipMessage m;
+      ASSERT_EQ(m.parse(text), SipError::kOk);
+      layer.on_response(now, m);
+    }
+  }
+  void run_until(TimeMs until) {
+    for (int guard = 0;; ++guard) {
+      ASSERT_LT(guard, 100000) << "woken again and again at " << std::min(layer.next_wakeup(), reg.next_wakeup());
+      TimeMs w = std::min(layer.next_wakeup(), reg.next_wakeup());
+      if (w > until) break;
+      now = std::max(now, w);
+      layer.tick(now);
+      reg.tick(now);
+      if (reg.take_keepalive()) ++keepalives;
+      deliver();
+      pump();
+    }
+    now = until;
+  }
+
+  TimeMs now = 100 * kSecond;
+  Registration reg;
+  TransactionLayer layer;
+  TxId tx = 0;
+  std::uint32_t cseq = 0;
+  struct OnWire {
+    TimeMs at;
+    std::string bytes;
+  };
+  std::vector<OnWire> wire;
+  std::vector<std::string> pending_replies;
+  int keepalives = 0;
+  std::function<std::string(const std::string&)> answer;
+};
+
+std::uint32_t cseq_of(const std::string& bytes) {
+  SipMessage m;
+  EXPECT_EQ(m.parse(bytes), SipError::kOk);
+  return m.cseq() ? m.cseq()->number : 0;
+}
+
+TEST_F(RegisterOnTheWire, SilentRegistrarTimesOutAfterTimerFThenBacksOff) {
+  RegisterOverUdp line(rng_);
+  line.reg.start(line.now);
+  line.pump();
+  TimeMs t0 = line.now;
+  line.run_until(t0 + 40 * kSecond);
+  // Timer E retransmits the same REGISTER (0.5, 1, 2, 4, 4, ... s) until Timer F.
+  ASSERT_GE(line.wire.size(), 10u);
+  std::size_t first_try = 0;
+  while (first_try < line.wire.size() && line.wire[first_try].at < t0 + 64 * limits::kSipT1Ms) ++first_try;
+  for (std::size_t i = 1; i < first_try; ++i) EXPECT_EQ(line.wire[i].bytes, line.wire[0].bytes);
+  EXPECT_EQ(line.wire[1].at - t0, 500);
+  EXPECT_EQ(line.wire[2].at - t0, 1500);
+  EXPECT_EQ(line.reg.state(), RegistrationState::kOffline);
+  EXPECT_EQ(line.reg.reason(), "no answer from the registrar (timeout)");
+  // The next try is a new REGISTER (CSeq + 1) after 4-6 s of backoff.
+  ASSERT_GT(line.wire.size(), first_try);
+  const auto& retry = line.wire[first_try];
+  EXPECT_GE(retry.at - (t0 + 64 * limits::kSipT1Ms), 4 * kSecond);
+  EXPECT_LT(retry.at - (t0 + 64 * limits::kSipT1Ms), 6 * kSecond);
+  EXPECT_EQ(cseq_of(retry.bytes), cseq_of(line.wire[0].bytes) + 1);
+}
+
+TEST_F(RegisterOnTheWire, ChallengedAndBoundThroughTransactions) {
+  RegisterOverUdp line(rng_);
+  line.answer = [](const std::string& request) {
+    if (request.find("Authorization:") == std::string::npos)
+      return answer_text(request, 401, "Unauthorized",
+                         "WWW-Authenticate: Digest realm=\"acme.sip.example.com\", nonce=\"n1\", qop=\"auth\"\r\n");
+    return answer_text(request, 200, "OK", "Contact: <sip:desk-101@10.0.0.5:5060>;expires=600\r\n");
+  };
+  line.reg.start(line.now);
+  line.pump();
+  EXPECT_EQ(line.reg.state(), RegistrationState::kRegistered) << line.reg.reason();
+  ASSERT_EQ(line.wire.size(), 2u);
+  // Hours later it is still registered, refreshing every 480 s with one
+  // request each (the nonce reused, nonce count growing).
+  line.run_until(line.now + 3 * 3600 * kSecond);
+  EXPECT_EQ(line.reg.state(), RegistrationState::kRegistered);
+  EXPECT_EQ(line.wire.size(), 2u + 3 * 3600 / 480);
+  EXPECT_NE(line.wire.back().bytes.find("nc=00000017"), std::string::npos) << line.wire.back().bytes;
+  EXPECT_EQ(line.keepalives, 3 * 3600 / 25);  // one ping due every 25 s, refreshes or not
 }
 
 }  // namespace

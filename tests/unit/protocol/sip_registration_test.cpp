@@ -136,8 +136,16 @@ class Harness {
     r.retry_after = reply.retry_after;
     for (const auto& c : reply.contacts) {
       bool v6 = c.host.find(':') != std::string::npos && c.host.front() != '[';
-      std::string uri = "sip:" + c.user + "@" + (v6 ? "[" + c.host + "]" : c.host) +
-                        (c.port ? ":" + std::to_string(c.port) : "");
+      // Appended piece by piece: GCC 12 at -O3 misreads "literal" +
+      // std::string as an overlapping copy (-Wrestrict).
+      std::string uri = "sip:";
+      uri.append(c.user).append("@");
+      if (v6) {
+        uri.append("[").append(c.host).append("]");
+      } else {
+        uri.append(c.host);
+      }
+      if (c.port) uri.append(":").append(std::to_string(c.port));
       RegisterContact rc;
       rc.uri.assign(uri);
       rc.expires = c.expires;
@@ -168,16 +176,15 @@ class Harness {
   // REGISTER with `respond` (nothing when it returns nullopt).
   template <typename F>
   void run(TimeMs until, F respond) {
-    for (int guard = 0; guard < 100000; ++guard) {
+    for (int guard = 0;; ++guard) {
+      // A wake-up that changes nothing would come back at once, for ever.
+      ASSERT_LT(guard, 100000) << "the engine keeps asking to be woken at " << reg_->next_wakeup();
       std::size_t before = sent_.size();
       TimeMs wake = reg_->next_wakeup();
       if (wake > until) break;
       now_ = std::max(now_, wake);
       reg_->tick(now_);
-      if (reg_->keepalive_due(now_)) {
-        ++keepalives;
-        reg_->keepalive_sent(now_);
-      }
+      if (reg_->take_keepalive()) ++keepalives;
       pump();
       if (sent_.size() > before) {
         std::optional<Reply> reply = respond(last());
@@ -765,10 +772,10 @@ TEST(Registration, ConnectionLostWhileRegisteredRegistersAtOnce) {
 TEST(Registration, KeepAliveIsDueEveryIntervalWhileRegistered) {
   Harness h;
   h.start();
-  EXPECT_FALSE(h.reg().keepalive_due(h.now() + kHour));
+  EXPECT_EQ(h.reg().next_keepalive(), kRegistrationNever);
   h.ok(600);
-  EXPECT_FALSE(h.reg().keepalive_due(h.now() + 24 * kSecond));
-  EXPECT_TRUE(h.reg().keepalive_due(h.now() + 25 * kSecond));
+  EXPECT_EQ(h.reg().next_keepalive(), h.now() + 25 * kSecond);
+  EXPECT_FALSE(h.reg().take_keepalive());
   h.run(h.now() + 10 * kMinute, [&](const Sent& s) {
     Reply r;
     r.contacts.push_back(contact_of(s.contact, 600));
@@ -786,7 +793,7 @@ TEST(Registration, KeepAliveIsDueEveryIntervalWhileRegistered) {
   Harness q(quiet);
   q.start();
   q.ok(600);
-  EXPECT_FALSE(q.reg().keepalive_due(q.now() + kHour));
+  EXPECT_EQ(q.reg().next_keepalive(), kRegistrationNever);
 }
 
 TEST(Registration, BindingThatExpiresBeforeItsRefreshIsAnsweredIsNotRegistered) {
