@@ -8,6 +8,8 @@
 
 #include "firmware/core/random.hpp"
 #include "protocol/sip/sip_pool.hpp"
+#include "protocol/sip/sip_text.hpp"
+#include "protocol/sip/sip_writer.hpp"
 
 namespace dialtone::protocol::sip {
 namespace {
@@ -19,16 +21,9 @@ FixedString<limits::kSipMessageMax> g_compose;  // a value being put together
 FixedString<limits::kSipMessageMax> g_value;    // the copy oSIP reads
 FixedString<limits::kSipTokenMax> g_name;
 
-std::string_view sv(const char* p) { return p ? std::string_view(p) : std::string_view(); }
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool ieq(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
+using text::ieq;
+using text::lower;
+using text::sv;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -100,83 +95,16 @@ const osip_generic_param_t* find_param(const osip_list_t* list, std::string_view
   return nullptr;
 }
 
-// --- URIs as text, without allocating (oSIP's osip_uri_to_str allocates) ----
-
-bool is_alnum(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-// RFC 3261 25.1: what may stand unescaped in each part (the sets oSIP uses).
-constexpr const char* kUserUnreserved = "-_.!~*'()&=+$,;?/";
-constexpr const char* kPasswordUnreserved = "-_.!~*'()&=+$,";
-constexpr const char* kParamUnreserved = "-_.!~*'()[]/:&+$";
-constexpr const char* kHeaderUnreserved = "-_.!~*'()[]/?:+$";
-
-template <std::size_t N>
-bool append_escaped(FixedString<N>& out, std::string_view s, const char* allowed) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (unsigned char c : s) {
-    if (is_alnum(c) || (c != '\0' && std::strchr(allowed, c) != nullptr)) {
-      if (!out.push_back(static_cast<char>(c))) return false;
-    } else {
-      char esc[3] = {'%', kHex[c >> 4], kHex[c & 15]};
-      if (!out.append(std::string_view(esc, 3))) return false;
-    }
-  }
-  return true;
-}
-
 template <std::size_t N>
 bool format_uri(const osip_uri_t* u, FixedString<N>& out) {
   out.clear();
-  if (u == nullptr) return false;
-  if (u->string != nullptr) {  // not sip/sips: scheme and the rest as received
-    return u->scheme && out.append(u->scheme) && out.push_back(':') && out.append(u->string);
-  }
-  if (u->host == nullptr) return false;
-  bool ok = out.append(u->scheme ? u->scheme : "sip") && out.push_back(':');
-  if (u->username) {
-    ok = ok && append_escaped(out, u->username, kUserUnreserved);
-    if (u->password) ok = ok && out.push_back(':') && append_escaped(out, u->password, kPasswordUnreserved);
-    ok = ok && out.push_back('@');
-  }
-  if (std::strchr(u->host, ':') != nullptr) {
-    ok = ok && out.push_back('[') && out.append(u->host) && out.push_back(']');
-  } else {
-    ok = ok && out.append(u->host);
-  }
-  if (u->port) ok = ok && out.push_back(':') && out.append(u->port);
-  int n = osip_list_size(&u->url_params);
-  for (int i = 0; ok && i < n; ++i) {
-    auto* p = static_cast<const osip_uri_param_t*>(osip_list_get(&u->url_params, i));
-    if (!p || !p->gname) continue;
-    ok = out.push_back(';') && append_escaped(out, p->gname, kParamUnreserved);
-    if (ok && p->gvalue) ok = out.push_back('=') && append_escaped(out, p->gvalue, kParamUnreserved);
-  }
-  n = osip_list_size(&u->url_headers);
-  for (int i = 0; ok && i < n; ++i) {
-    auto* h = static_cast<const osip_uri_header_t*>(osip_list_get(&u->url_headers, i));
-    if (!h || !h->gname) continue;
-    ok = out.push_back(i == 0 ? '?' : '&') && append_escaped(out, h->gname, kHeaderUnreserved) &&
-         out.push_back('=') && append_escaped(out, sv(h->gvalue), kHeaderUnreserved);
-  }
-  return ok;
+  return text::write_uri(out, u);
 }
 
 // "<uri>;param=value..." of a Route / Record-Route entry.
 bool format_route(const osip_from_t* r, SipHeaderText& out) {
-  SipUri uri;
-  if (r == nullptr || !format_uri(r->url, uri)) return false;
   out.clear();
-  bool ok = out.push_back('<') && out.append(uri.view()) && out.push_back('>');
-  int n = osip_list_size(&r->gen_params);
-  for (int i = 0; ok && i < n; ++i) {
-    auto* p = static_cast<const osip_generic_param_t*>(osip_list_get(&r->gen_params, i));
-    if (!p || !p->gname) continue;
-    ok = out.push_back(';') && out.append(p->gname);
-    if (ok && p->gvalue) ok = out.push_back('=') && out.append(p->gvalue);
-  }
-  return ok;
+  return r != nullptr && r->url != nullptr && text::write_name_addr(out, r, false);
 }
 
 // A display name without its quotes and with \-escapes undone.
@@ -388,24 +316,6 @@ SipError check_parsed(const osip_message_t* m) {
   return SipError::kOk;
 }
 
-// oSIP writes Content-Length as a right-aligned field of five
-// ("Content-Length:    87") so it can fill the number in afterwards. Valid
-// (SWS after the colon), but we send the plain form: strict peers and
-// people reading traces both prefer it. Returns the new length.
-std::size_t tidy_content_length(char* text, std::size_t len) {
-  std::string_view all(text, len);
-  std::size_t end = all.find("\r\n\r\n");
-  constexpr std::string_view kName = "\r\nContent-Length: ";
-  std::size_t at = all.substr(0, end).find(kName);
-  if (at == std::string_view::npos) return len;
-  std::size_t from = at + kName.size();
-  std::size_t spaces = 0;
-  while (from + spaces < len && text[from + spaces] == ' ') ++spaces;
-  if (spaces == 0) return len;
-  std::memmove(text + from, text + from + spaces, len - from - spaces);
-  return len - spaces;
-}
-
 // Whether `tag` is in a comma-separated list of option tags.
 bool in_list(std::string_view list, std::string_view tag) {
   while (!list.empty()) {
@@ -533,29 +443,14 @@ SipError SipMessage::parse(std::string_view bytes) {
 SipError SipMessage::serialize(std::span<char> out, std::size_t& len) const {
   len = 0;
   if (msg_ == nullptr) return SipError::kEmpty;
-  SipPoolOwnerScope scope(owner_);
-  std::size_t refused = sip_pool_stats().refused;
-  char* text = nullptr;
-  std::size_t n = 0;
-  int rc = osip_message_to_str(msg_, &text, &n);
-  // oSIP keeps a second copy of what it wrote, as a cache for the next
-  // call: drop it, the pool has better uses for it.
-  osip_free(msg_->message);
-  msg_->message = nullptr;
-  msg_->message_property = 2;
-  SipError err = outcome(rc, refused, SipError::kMalformed);
-  if (err == SipError::kOk && text == nullptr) err = SipError::kMalformed;
-  if (err == SipError::kOk) {
-    if (n > limits::kSipMessageMax) {
-      err = SipError::kTooLarge;
-    } else if (n > out.size()) {
-      err = SipError::kBufferTooSmall;
-    } else {
-      std::memcpy(out.data(), text, n);
-      len = tidy_content_length(out.data(), n);
-    }
+  // Written by our own code, into `out` only: no pool, no oSIP writer
+  // (sip_text.hpp says why).
+  std::size_t need = 0;
+  SipError err = write_message(msg_, out, need);
+  if (err == SipError::kOk || err == SipError::kBufferTooSmall) {
+    if (need > limits::kSipMessageMax) return SipError::kTooLarge;
+    if (err == SipError::kOk) len = need;
   }
-  osip_free(text);
   return err;
 }
 

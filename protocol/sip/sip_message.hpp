@@ -90,7 +90,9 @@ struct Contact {
 enum class ChallengeKind : std::uint8_t { kWww, kProxy };  // 401 WWW- / 407 Proxy-Authenticate
 
 // One WWW-Authenticate or Proxy-Authenticate value (RFC 7616), quotes
-// removed. Absent parameters are empty.
+// removed. Absent parameters are empty. oSIP's parser keeps the parameters
+// it knows (those below) and drops an empty opaque="" as if absent;
+// backslash escapes inside the quotes are left as they came.
 struct Challenge {
   std::string_view scheme;     // "Digest"
   std::string_view realm;
