@@ -171,11 +171,7 @@ inline constexpr std::size_t kSipDigestHashChars = 64;    // SHA-256 in hex (MD5
 // character escaped, plus the fixed names; a value that does not fit is refused.
 inline constexpr std::size_t kSipDigestValueMax = 2048;
 inline constexpr std::size_t kSipCredentialMax = 128;     // username, auth_username or password
-inline constexpr std::size_t kSipAccountUriMax = 256;     // registrar or outbound proxy URI
 inline constexpr std::size_t kSipRegReasonMax = 128;      // why the line is offline, in words
-inline constexpr std::size_t kSipRegUriMax = 512;         // an AOR or Contact we build: sip:user@[host]:port;transport=tls
-inline constexpr std::size_t kSipRegTagChars = 32;        // Call-ID and From tag: random hex
-inline constexpr std::size_t kSipRegBranchChars = 31;     // "z9hG4bK" + 24 random hex
 inline constexpr std::size_t kSipRegContactsMax = 8;      // Contacts of a 200 searched for ours (other devices of the AOR too)
 inline constexpr std::size_t kSipRegChallengesMax = 4;    // WWW-/Proxy-Authenticate values tried, first usable wins
 // ---- end of SIP registration -----------------------------------------------

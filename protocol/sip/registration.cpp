@@ -152,11 +152,11 @@ std::uint32_t Registration::random_u32() {
 
 bool Registration::ensure_identity() {
   if (!call_id_.empty()) return true;
-  char call_id[limits::kSipRegTagChars];
-  char tag[limits::kSipRegTagChars / 2];
-  if (!rng_.hex(call_id) || !rng_.hex(tag)) return false;
-  call_id_.assign(std::string_view(call_id, sizeof call_id));
-  from_tag_.assign(std::string_view(tag, sizeof tag));
+  // No "@host": the Call-ID stays the same when the address changes.
+  if (make_call_id(rng_, {}, call_id_) != SipError::kOk || make_tag(rng_, from_tag_) != SipError::kOk) {
+    call_id_.clear();
+    return false;
+  }
   return true;
 }
 
@@ -237,13 +237,10 @@ bool Registration::take_request(RegisterRequest& out) {
     }
   }
 
-  char branch[limits::kSipRegBranchChars - 7];
-  if (!rng_.hex(branch)) {
+  if (make_branch(rng_, branch_) != SipError::kOk) {
     fail(now, "no random bytes for the Via branch");
     return false;
   }
-  branch_.assign("z9hG4bK");
-  branch_.append(std::string_view(branch, sizeof branch));
 
   std::string_view uri = account_.registrar.view();
   for (auto [slot, value] : {std::pair{&www_, &www_value_}, std::pair{&proxy_, &proxy_value_}}) {
@@ -288,7 +285,7 @@ bool Registration::take_request(RegisterRequest& out) {
 }
 
 bool Registration::on_response(TimeMs now, const RegisterResponse& r) {
-  if (!in_flight_ || r.cseq != cseq_ || r.call_id != call_id_.view()) return false;
+  if (!in_flight_ || r.cseq != cseq_ || r.call_id.view() != call_id_.view()) return false;
   if (r.status < 200) return true;
   in_flight_ = false;
   answer_deadline_ = kRegistrationNever;
@@ -316,9 +313,10 @@ void Registration::learn_address(const RegisterResponse& r) {
 }
 
 bool Registration::our_contact(const RegisterContact& c) const {
-  std::uint16_t port = c.port ? c.port : default_port(account_.transport);
-  return c.user == account_.username.view() && ascii_iequals(without_brackets(c.host), contact_host_.view()) &&
-         port == contact_port_;
+  SipUriParts theirs, ours;
+  if (!sip_uri_parts(c.uri.view(), theirs) || !sip_uri_parts(contact_.view(), ours)) return false;
+  std::uint16_t port = theirs.port ? theirs.port : default_port(account_.transport);
+  return theirs.user == ours.user && ascii_iequals(theirs.host, ours.host) && port == ours.port;
 }
 
 void Registration::on_success(TimeMs now, const RegisterResponse& r) {

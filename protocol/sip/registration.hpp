@@ -44,6 +44,7 @@
 #include "firmware/core/random.hpp"
 #include "protocol/sip/digest.hpp"
 #include "protocol/sip/sip_account.hpp"
+#include "protocol/sip/sip_message.hpp"
 
 namespace dialtone::protocol::sip {
 
@@ -74,20 +75,18 @@ struct RegisterRequest {
   std::string_view route;          // "<outbound-proxy;lr>"; may be empty
 };
 
-// One Contact of a 2xx, as far as the engine compares it with its own.
+// One Contact of a 2xx: the engine looks for its own among them.
 struct RegisterContact {
-  std::string_view user;
-  std::string_view host;
-  std::uint16_t port = 0;  // 0: not given (the transport's default)
+  FixedString<limits::kSipUriMax> uri;
   std::optional<std::uint32_t> expires;
 };
 
-// What the engine reads from an answer to its REGISTER (filled by
-// read_register_response in register_message.hpp). Views are valid during
-// the call that hands it over.
+// What the engine reads from an answer to its REGISTER (filled from a
+// message by read_register_response, register_message.hpp). Views are valid
+// during the call that hands it over.
 struct RegisterResponse {
   int status = 0;
-  std::string_view call_id;
+  FixedString<limits::kSipCallIdMax> call_id;
   std::uint32_t cseq = 0;
   std::string_view via_received;  // top Via's received; empty when absent
   std::uint16_t via_rport = 0;    // top Via's rport value; 0 when absent or empty
@@ -189,10 +188,10 @@ class Registration {
   bool state_changed_ = false;
 
   // Identity of the binding.
-  FixedString<limits::kSipRegUriMax> aor_;
-  FixedString<limits::kSipRegUriMax> route_;
-  FixedString<limits::kSipRegTagChars> call_id_;
-  FixedString<limits::kSipRegTagChars> from_tag_;
+  FixedString<limits::kSipUriMax> aor_;
+  FixedString<limits::kSipUriMax> route_;
+  SipCallId call_id_;
+  SipToken from_tag_;
   std::uint32_t cseq_ = 0;
   std::uint32_t expires_s_ = 0;  // what we ask for: expires_s, or a 423's Min-Expires
 
@@ -201,11 +200,11 @@ class Registration {
   std::uint16_t local_port_ = 0;
   FixedString<limits::kHostMax> learned_host_;  // from received/rport; empty until learned
   std::uint16_t learned_port_ = 0;
-  FixedString<limits::kSipRegUriMax> contact_;        // the Contact of the request in flight / next one
+  FixedString<limits::kSipUriMax> contact_;        // the Contact of the request in flight / next one
   FixedString<limits::kHostMax> contact_host_;        // ... its host and port
   std::uint16_t contact_port_ = 0;
-  FixedString<limits::kSipRegUriMax> bound_contact_;  // the Contact the registrar holds (last 2xx)
-  FixedString<limits::kSipRegUriMax> stale_contact_;
+  FixedString<limits::kSipUriMax> bound_contact_;  // the Contact the registrar holds (last 2xx)
+  FixedString<limits::kSipUriMax> stale_contact_;
   bool correcting_ = false;  // the request in flight only corrects the Contact
 
   // The REGISTER being built, sent or answered.
@@ -213,7 +212,7 @@ class Registration {
   TimeMs pending_since_ = 0;
   bool in_flight_ = false;
   TimeMs answer_deadline_ = kRegistrationNever;
-  FixedString<limits::kSipRegBranchChars> branch_;
+  SipToken branch_;
   DigestValue www_value_;
   DigestValue proxy_value_;
   AuthSlot www_;

@@ -14,13 +14,13 @@ namespace dialtone::protocol::sip {
 struct SipAccount {
   enum class Transport : std::uint8_t { kUdp, kTcp, kTls };
 
-  FixedString<limits::kSipAccountUriMax> registrar;       // sip: or sips: URI; its host is the realm
+  FixedString<limits::kSipUriMax> registrar;       // sip: or sips: URI; its host is the realm
   FixedString<limits::kSipCredentialMax> username;        // user part of the AOR
   FixedString<limits::kSipCredentialMax> auth_username;   // empty: username
   FixedString<limits::kSipCredentialMax> password;
   FixedString<limits::kSipDisplayNameMax> display_name;   // may be empty
   Transport transport = Transport::kUdp;
-  FixedString<limits::kSipAccountUriMax> outbound_proxy;  // empty: none
+  FixedString<limits::kSipUriMax> outbound_proxy;  // empty: none
   std::uint32_t expires_s = 600;
   std::uint32_t keepalive_s = 25;  // 0: no keep-alive
 
@@ -31,9 +31,17 @@ struct SipAccount {
 // transport parameter.
 const char* to_string(SipAccount::Transport t);
 
-// The host of a sip:/sips: URI ("sip:acme.example.com:5070;transport=tcp" ->
-// "acme.example.com", "sip:[2001:db8::1]" -> "2001:db8::1"); empty when the
-// text is not such a URI.
+// The user, host and port of a sip:/sips: URI, as far as registration
+// compares them: "sip:desk-101@[2001:db8::1]:5070;transport=tcp" -> user
+// "desk-101", host "2001:db8::1" (no brackets), port 5070 (0 when none).
+struct SipUriParts {
+  std::string_view user;  // empty when none
+  std::string_view host;
+  std::uint16_t port = 0;
+};
+// False when the text is not such a URI (another scheme, no host, a bad port).
+bool sip_uri_parts(std::string_view uri, SipUriParts& out);
+// Its host, or empty.
 std::string_view sip_uri_host(std::string_view uri);
 
 }  // namespace dialtone::protocol::sip

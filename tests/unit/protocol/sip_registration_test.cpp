@@ -27,7 +27,7 @@ struct Sent {
   SipAccount::Transport transport = SipAccount::Transport::kUdp;
 };
 
-struct Challenge {
+struct TestChallenge {
   std::string realm = "acme.sip.example.com";
   std::string nonce;
   std::string opaque;
@@ -47,7 +47,7 @@ struct Reply {
     std::optional<std::uint32_t> expires;
   };
   std::vector<ContactSpec> contacts;
-  std::vector<Challenge> www, proxy;
+  std::vector<TestChallenge> www, proxy;
 };
 
 Reply status_reply(int status) {
@@ -127,14 +127,22 @@ class Harness {
   bool answer_to(const Sent& to, const Reply& reply) {
     RegisterResponse r;
     r.status = reply.status;
-    r.call_id = to.call_id;
+    r.call_id.assign(to.call_id);
     r.cseq = to.cseq;
     r.via_received = reply.received;
     r.via_rport = reply.rport;
     r.expires = reply.expires;
     r.min_expires = reply.min_expires;
     r.retry_after = reply.retry_after;
-    for (const auto& c : reply.contacts) r.contacts.push_back({c.user, c.host, c.port, c.expires});
+    for (const auto& c : reply.contacts) {
+      bool v6 = c.host.find(':') != std::string::npos && c.host.front() != '[';
+      std::string uri = "sip:" + c.user + "@" + (v6 ? "[" + c.host + "]" : c.host) +
+                        (c.port ? ":" + std::to_string(c.port) : "");
+      RegisterContact rc;
+      rc.uri.assign(uri);
+      rc.expires = c.expires;
+      r.contacts.push_back(rc);
+    }
     for (const auto& c : reply.www)
       r.www_authenticate.push_back({"Digest", c.realm, c.nonce, c.opaque, c.algorithm, c.qop, c.stale});
     for (const auto& c : reply.proxy)
@@ -149,7 +157,7 @@ class Harness {
     r.contacts.push_back(contact_of(last().contact, expires));
     answer(r);
   }
-  void challenge(int status, Challenge c) {
+  void challenge(int status, TestChallenge c) {
     Reply r;
     r.status = status;
     (status == 407 ? r.proxy : r.www).push_back(c);
@@ -224,15 +232,15 @@ class Harness {
   std::vector<Sent> sent_;
 };
 
-Challenge nonce(std::string n, bool stale = false) {
-  Challenge c;
+TestChallenge nonce(std::string n, bool stale = false) {
+  TestChallenge c;
   c.nonce = std::move(n);
   c.stale = stale;
   return c;
 }
 
 // The response an honest registrar expects for this REGISTER's Authorization.
-std::string expected_response(const Sent& s, const std::string& value, const Challenge& c,
+std::string expected_response(const Sent& s, const std::string& value, const TestChallenge& c,
                               const std::string& password = "secret") {
   DigestChallenge ch;
   EXPECT_EQ(digest_challenge_from_fields({"Digest", c.realm, c.nonce, c.opaque, c.algorithm, c.qop, c.stale}, ch),
@@ -276,7 +284,7 @@ TEST(Registration, FirstRegisterIsChallengedThenBound) {
   EXPECT_FALSE(first.from_tag.empty());
   EXPECT_EQ(h.reg().state(), RegistrationState::kRegistering);
 
-  Challenge c = nonce("n-1");
+  TestChallenge c = nonce("n-1");
   c.algorithm = "SHA-256";
   c.opaque = "op";
   h.challenge(401, c);
@@ -469,7 +477,7 @@ TEST(Registration, ProxyAndRegistrarBothAuthenticated) {
 TEST(Registration, UnusableChallengesAreNamed) {
   Harness h;
   h.start();
-  Challenge c = nonce("n-1");
+  TestChallenge c = nonce("n-1");
   c.algorithm = "SHA-512-256";
   h.challenge(401, c);
   EXPECT_EQ(h.reg().reason(), "registrar asked for authentication we cannot answer (401: unsupported digest algorithm)");
