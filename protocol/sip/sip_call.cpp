@@ -93,11 +93,12 @@ void SipCall::begin(const SipParty& me) {
   phase_ = Phase::kIdle;
   outgoing_ = false;
   silent_ = false;
-  dialog_ = SipDialog{};
+  dialog_.clear();
   contact_.assign(me.contact);
   transport_.assign(me.transport.empty() ? std::string_view("UDP") : me.transport);
   via_host_.assign(me.via_host);
   via_port_ = me.via_port;
+  first_route_.assign(me.route);
   user_agent_.assign(me.user_agent);
   reliable_ = me.reliable;
   peer_.clear();
@@ -340,6 +341,8 @@ bool SipCall::send_invite(TimeMs now, std::string_view sdp, bool refresh, std::s
     if (e == SipError::kOk) e = ic_.msg.set_body(kSdpType, sdp);
     hop = dialog_.next_hop();
   } else if (e == SipError::kOk) {
+    // Outside a dialog only the line's own route (its outbound proxy) applies.
+    std::string_view first_route = first_route_.view();
     RequestSpec spec{.method = "INVITE",
                      .request_uri = dialog_.remote_target.view(),
                      .from = dialog_.local.spec(),
@@ -347,14 +350,15 @@ bool SipCall::send_invite(TimeMs now, std::string_view sdp, bool refresh, std::s
                      .call_id = dialog_.call_id.view(),
                      .cseq = ic_.cseq,
                      .via = via(branch.view()),
-                     .routes = {},
+                     .routes = first_route.empty() ? std::span<const std::string_view>{}
+                                                   : std::span<const std::string_view>(&first_route, 1),
                      .contact = contact_.view(),
                      .max_forwards = 70,
                      .user_agent = {},
                      .content_type = kSdpType,
                      .body = sdp};
     e = ic_.msg.build_request(spec);
-    hop = dialog_.remote_target.view();
+    hop = first_route.empty() ? dialog_.remote_target.view() : route_uri_of(first_route);
   }
   if (e == SipError::kOk && !add_common(ic_.msg, true, true, false)) e = SipError::kBadArgument;
   if (e == SipError::kOk && !auth_name.empty()) e = ic_.msg.add_header(auth_name, auth_value);
@@ -498,7 +502,8 @@ bool SipCall::send_cancel(TimeMs now) {
   // Route and top Via (its branch); CANCEL in CSeq.
   SipMessage& m = scratch_message();
   SipError e = m.build_cancel(ic_.msg);
-  bool ok = e == SipError::kOk && start(now, m, dialog_.remote_target.view(), cancel_tx_, "CANCEL");
+  std::string_view hop = first_route_.empty() ? dialog_.remote_target.view() : route_uri_of(first_route_.view());
+  bool ok = e == SipError::kOk && start(now, m, hop, cancel_tx_, "CANCEL");
   m.clear();
   if (e != SipError::kOk) log_build("CANCEL", e);
   if (!ok) return false;

@@ -266,6 +266,7 @@ class SipCall final : public TransactionUser {
   FixedString<8> transport_;
   FixedString<limits::kHostMax> via_host_;
   std::uint16_t via_port_ = 0;
+  SipHeaderText first_route_;
   FixedString<limits::kPeerNameMax> user_agent_;
   bool reliable_ = false;
   // Who called, for the kIncoming event.

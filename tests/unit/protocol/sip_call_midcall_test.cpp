@@ -87,6 +87,23 @@ TEST_F(SipCallMidCall, TheFarEndsReinviteIsAnsweredAndItsContactBecomesTheTarget
   EXPECT_EQ(only_sent().request_uri(), "sip:far@192.0.2.99:5070");
 }
 
+TEST_F(SipCallMidCall, AnUpdateWithAnOfferIsAnsweredInIts200) {
+  connect_outgoing();
+  feed(far_request("UPDATE", 1, "z9hG4bKup1", "", kHoldOffer));
+  EXPECT_TRUE(take_sent().empty());  // no 100 for an UPDATE: the answer follows
+  Event e = only_event();
+  EXPECT_EQ(e.kind, K::kRemoteOffer);
+  EXPECT_EQ(e.sdp, kHoldOffer);
+  ASSERT_TRUE(call_.answer_offer(now_, kOffer));
+  Sent ok = only_sent();
+  EXPECT_EQ(ok.status(), 200);
+  EXPECT_EQ(ok.cseq(), "1 UPDATE");
+  EXPECT_EQ(ok.body(), kOffer);
+  advance(60000);
+  EXPECT_TRUE(take_sent().empty());  // nothing to wait for: no ACK follows an UPDATE
+  EXPECT_TRUE(call_.reoffer(now_, kHoldOffer));  // and the exchange is closed
+}
+
 TEST_F(SipCallMidCall, AReinviteWithoutOfferGetsOursAndTheAckBringsTheAnswer) {
   connect_outgoing();
   feed(far_request("INVITE", 1, "z9hG4bKre1"));
