@@ -92,10 +92,20 @@ SipCallRouter::Routed SipCallRouter::receive(TimeMs now, const SipMessage& m, Tx
             nullptr};
   }
   if (call == nullptr) {
-    if (method == "ACK") return {Outcome::kAbsorbed, nullptr};  // of a dialog long gone, or a failure's
+    if (method == "ACK") {
+      // The ACK of a refusal the router sent itself ends that transaction;
+      // any other (of a dialog long gone) is dropped.
+      TxId id = 0;
+      tx_.on_request(now, m, transport, peer, *this, id);
+      return {Outcome::kAbsorbed, nullptr};
+    }
     if (method == "OPTIONS" && !in_dialog) return {answer(now, m, transport, peer, 200), nullptr};
-    if (in_dialog || method == "CANCEL" || method == "BYE" || method == "INVITE")
-      return {answer(now, m, transport, peer, 481), nullptr};
+    if (method == "CANCEL") {
+      // RFC 3261 9.2: 200 when its INVITE has a transaction (answered
+      // already, so the CANCEL changes nothing), else 481.
+      return {answer(now, m, transport, peer, tx_.find_invite_for_cancel(m) ? 200 : 481), nullptr};
+    }
+    if (in_dialog || method == "BYE" || method == "INVITE") return {answer(now, m, transport, peer, 481), nullptr};
     return {Outcome::kNotCalls, nullptr};
   }
   TxId id = 0;

@@ -182,7 +182,16 @@ TEST_F(SipCallIncoming, ASecondInviteWhileBothEnginesAreBusyGets486) {
   take_events();
   far_call_id_ = "far-call-3@192.0.2.20";
   EXPECT_EQ(feed(incoming_invite("", kAnswer, "z9hG4bKfar3")), Outcome::kRefused);
-  EXPECT_EQ(only_sent().status(), 486);
+  Sent busy = only_sent();
+  EXPECT_EQ(busy.status(), 486);
+  // Its ACK ends the refusal's transaction: the 486 goes out no more.
+  std::string ack = incoming_invite("", "", "z9hG4bKfar3");
+  ack.replace(0, 6, "ACK");
+  ack.replace(ack.find("CSeq: 10 INVITE"), 15, "CSeq: 10 ACK");
+  ack.insert(ack.find("\r\n", ack.find("To: ")), ";tag=" + busy.to_tag());
+  EXPECT_EQ(feed(ack), Outcome::kAbsorbed);
+  advance(30000);
+  EXPECT_TRUE(take_sent().empty());
 }
 
 TEST_F(SipCallIncoming, AnInviteWithABodyThatIsNotSdpGets415) {
