@@ -250,7 +250,7 @@ void SipCall::tx_failed(TxId id, TxFailure why) {
   if (id == 0) return;
   if (id == ic_.tx) {
     ic_.tx = 0;
-    if (ic_.active) invite_failed(now);
+    if (ic_.active) invite_failed(now, why);
   } else if (id == nic_.tx) {
     const NonInviteClient::Kind kind = nic_.kind;
     nic_ = NonInviteClient{};
@@ -527,16 +527,18 @@ bool SipCall::retry_with_credentials(TimeMs now, const In& r) {
                      r.status == 407 ? "Proxy-Authorization" : "Authorization", value.view());
 }
 
-void SipCall::invite_failed(TimeMs now) {
+void SipCall::invite_failed(TimeMs now, TxFailure why) {
   ic_.active = false;
   ic_.msg.clear();
+  const bool timeout = why == TxFailure::kTimeout;
+  const SipCallEnd end = timeout ? SipCallEnd::kTimeout : SipCallEnd::kFailed;
   if (ic_.reinvite) {
     // RFC 3261 12.2.1.2: a request in the dialog timing out ends the dialog.
-    ended(SipCallEnd::kTimeout, 408, "re-INVITE timed out");
+    ended(end, timeout ? 408 : 0, timeout ? "re-INVITE timed out" : to_string(why));
     send_bye(now);
     return;
   }
-  ended(SipCallEnd::kTimeout, 408, "no response to INVITE");
+  ended(end, timeout ? 408 : 0, timeout ? "no response to INVITE" : to_string(why));
   finish();
 }
 

@@ -222,7 +222,7 @@ class SipCall final : public TransactionUser {
   void fork_answered(TimeMs now, const In& r);
   bool send_cancel(TimeMs now);
   bool retry_with_credentials(TimeMs now, const In& r);
-  void invite_failed(TimeMs now);
+  void invite_failed(TimeMs now, TxFailure why);
   void glare_retry(TimeMs now);
 
   // Our other requests in the dialog.
