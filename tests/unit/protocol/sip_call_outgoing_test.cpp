@@ -171,6 +171,28 @@ TEST_F(SipCallOutgoing, ChallengeIsAnsweredOnceWithCredentials) {
   EXPECT_EQ(e.status, 407);
 }
 
+TEST_F(SipCallOutgoing, AServerChallengeIsAnsweredWithAuthorization) {
+  SipAccount account;
+  account.registrar.assign("sip:acme.example.com");
+  account.username.assign("desk-101");
+  account.auth_username.assign("auth-101");
+  account.password.assign("secret");
+  SipAccountCredentials credentials(account, rng_);
+  call_.set_credentials(&credentials);
+  Sent invite = place();
+  feed(response_to(invite, 401, "Unauthorized", "ua1",
+                   "WWW-Authenticate: Digest realm=\"acme.example.com\", nonce=\"77aa\", algorithm=SHA-256, "
+                   "qop=\"auth\"\r\n"));
+  auto sent = take_sent();
+  ASSERT_EQ(sent.size(), 2u);
+  const std::string auth = sent[1].header("Authorization");
+  EXPECT_NE(auth.find("username=\"auth-101\""), std::string::npos) << auth;
+  EXPECT_NE(auth.find("algorithm=SHA-256"), std::string::npos) << auth;
+  EXPECT_TRUE(sent[1].header("Proxy-Authorization").empty());
+  feed(response_to(sent[1], 200, "OK", far_tag_, "", kAnswer));
+  EXPECT_EQ(only_event().kind, K::kAnswered);
+}
+
 TEST_F(SipCallOutgoing, ChallengeWithoutCredentialsEndsTheCall) {
   Sent invite = place();
   feed(response_to(invite, 401, "Unauthorized", "ua1", "WWW-Authenticate: Digest realm=\"x\", nonce=\"y\"\r\n"));
