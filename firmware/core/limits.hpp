@@ -133,13 +133,13 @@ inline constexpr std::size_t kServiceTextMax = 160;      // a message, detail or
 inline constexpr std::size_t kSipMessageMax = 8 * 1024;
 // oSIP's allocations (parsed and built messages) come from this static pool.
 // Measured (sip_message_test): a typical 0.8 KiB INVITE with SDP peaks at
-// 5.4 KiB while parsed and keeps 4.4 KiB; serializing it peaks at 13 KiB
-// (oSIP starts from an 8000-byte buffer). A message of kSipMessageMax with a
-// 7.5 KiB body peaks at 27 KiB parsed, 36 KiB serialized. 128 KiB holds the
-// messages the engines keep (an INVITE to CANCEL, a request to answer
-// later) beside the worst of those. An 8 KiB message of hundreds of tiny
-// headers can ask for more (130-300 bytes of structure per header): it is
-// refused as kPoolExhausted.
+// 5.4 KiB while parsed and keeps 4.4 KiB; a message of kSipMessageMax with a
+// 7.5 KiB body peaks at 27 KiB. Serializing takes nothing from it (our own
+// writer). 128 KiB holds the messages the engines keep (an INVITE to
+// CANCEL, a request to answer later, a retained response) beside the worst
+// of those parses. An 8 KiB message of hundreds of tiny headers can ask for
+// more (130-300 bytes of structure per header): it is refused as
+// kPoolExhausted.
 inline constexpr std::size_t kSipPoolBytes = 128 * 1024;
 inline constexpr std::size_t kSipUriMax = 256;         // one URI as text
 inline constexpr std::size_t kSipDisplayNameMax = kPeerNameMax;  // unquoted display name

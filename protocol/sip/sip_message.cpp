@@ -3,7 +3,6 @@
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
 
-#include <charconv>
 #include <cstring>
 
 #include "firmware/core/random.hpp"
@@ -77,12 +76,7 @@ bool parse_u32(std::string_view s, std::uint32_t& out, bool saturate) {
   return true;
 }
 
-template <std::size_t N>
-bool append_u32(FixedString<N>& out, std::uint32_t v) {
-  char buf[12];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return out.append(std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
-}
+using text::append_u32;
 
 // A parameter of an oSIP parameter list (URI params, header params),
 // case-insensitively by name.
@@ -142,13 +136,15 @@ bool to_name_addr(const osip_from_t* f, NameAddr& out) {
 
 // --- writing into an osip_message_t -------------------------------------------
 
-// The headers oSIP parses into fields of its own; every other header is
-// added as text with its name as given (oSIP's generic path lower-cases it).
+// The headers the builders and accessors need as oSIP's structures; every
+// other header is added as text, byte for byte, with its name as given
+// (oSIP's generic path would lower-case it). Credentials stay text so that
+// what the digest code wrote is what goes out. Content-Length is always
+// computed by the writer, whatever is added.
 bool parsed_by_osip(std::string_view name) {
-  static constexpr std::string_view kParsed[] = {
-      "via", "v", "route", "record-route", "from", "f", "to", "t", "call-id", "i", "cseq",
-      "contact", "m", "authorization", "proxy-authorization", "www-authenticate",
-      "proxy-authenticate", "content-type", "c", "content-length", "l", "mime-version"};
+  static constexpr std::string_view kParsed[] = {"via",  "v", "route", "record-route", "from",         "f",
+                                                 "to",   "t", "call-id", "i",           "cseq",         "contact",
+                                                 "m",    "content-type", "c",           "content-length", "l"};
   for (std::string_view k : kParsed)
     if (ieq(name, k)) return true;
   return false;

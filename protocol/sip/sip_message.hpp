@@ -210,9 +210,11 @@ class SipMessage {
 
   // --- mutators --------------------------------------------------------------
 
-  // Adds a header line ("Authorization", "Expires", "Supported", ...). A
-  // header oSIP parses (Contact, Route, Authorization, ...) is parsed as it
-  // is added: an unparsable value is kBadArgument.
+  // Adds a header line ("Authorization", "Expires", "Supported", ...).
+  // Via, Route, Record-Route, From, To, Call-ID, CSeq, Contact and
+  // Content-Type are parsed as they are added (an unparsable value is
+  // kBadArgument) so the accessors see them; every other header is kept as
+  // the text given and written as such. Content-Length is always computed.
   SipError add_header(std::string_view name, std::string_view value);
   // Removes every header of that name that oSIP keeps as text (the ones
   // header() reads: Expires, Supported, ...). Returns how many it removed.
@@ -272,9 +274,6 @@ class SipMessage {
   // Expires, P-Asserted-Identity, ...). The name is case-insensitive; a
   // comma-separated value may be split into several headers.
   std::optional<std::string_view> header(std::string_view name, std::size_t index = 0) const;
-
-  // The osip_message_t, for this layer's own helpers; engines never need it.
-  const osip_message* raw() const { return msg_; }
 
  private:
   SipError start(std::uint32_t& owner);  // a fresh osip_message_t under a new owner

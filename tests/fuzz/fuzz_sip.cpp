@@ -5,6 +5,7 @@
 // pool is fuzzed at every depth of oSIP's parser. After each message is
 // gone the pool must be exactly as full as before: nothing leaks.
 #include <array>
+#include <iterator>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -50,11 +51,32 @@ void read_everything(const SipMessage& m) {
   if (auto h = m.header("Max-Forwards")) sink = sink + h->size();
 }
 
+// A copy of the message with a header added whose name is picked by the
+// input and whose value is the input's last bytes (oSIP parses the value
+// of the headers it knows), then a new body; written and read back.
+void mutate(const SipMessage& m, std::string_view text) {
+  static constexpr std::string_view kNames[] = {"Contact", "Route", "Via", "From", "To", "Call-ID", "CSeq",
+                                                "Content-Type", "Authorization", "Expires", "Supported"};
+  SipMessage copy;
+  if (copy.copy_from(m) != SipError::kOk) return;
+  std::size_t pick = text.empty() ? 0 : static_cast<unsigned char>(text[text.size() / 2]);
+  std::string_view value = text.substr(text.size() > 48 ? text.size() - 48 : 0);
+  copy.add_header(kNames[pick % std::size(kNames)], value);
+  copy.set_body("application/sdp", value);
+  read_everything(copy);
+  std::size_t len = 0;
+  if (copy.serialize(g_out, len) == SipError::kOk) {
+    SipMessage back;
+    if (back.parse({g_out.data(), len}) == SipError::kOk) read_everything(back);
+  }
+}
+
 // Parse, read, answer, write, read back.
 void exercise(std::string_view text) {
   SipMessage m;
   if (m.parse(text) != SipError::kOk) return;
   read_everything(m);
+  mutate(m, text);
   std::size_t len = 0;
   if (m.serialize(g_out, len) == SipError::kOk) {
     SipMessage back;

@@ -499,7 +499,14 @@ TEST_F(SipMessageTest, BuildsARequest) {
   RequestSpec s = register_spec();
   ASSERT_EQ(m.build_request(s), SipError::kOk);
   ASSERT_EQ(m.add_header("Expires", "600"), SipError::kOk);
+  // Credentials go out exactly as the digest code wrote them.
+  constexpr std::string_view kAuth =
+      "Digest username=\"desk-101\", realm=\"acme.example.com\", nonce=\"ea9c8e88df84f1cec4341ae6cbe5a359\", "
+      "uri=\"sip:acme.example.com\", response=\"0123456789abcdef0123456789abcdef\", algorithm=SHA-256, "
+      "cnonce=\"0a4f113b\", qop=auth, nc=00000001, userhash=false";
+  ASSERT_EQ(m.add_header("Authorization", kAuth), SipError::kOk);
   std::string text = serialize(m);
+  EXPECT_NE(text.find("\r\nAuthorization: " + std::string(kAuth) + "\r\n"), std::string::npos) << text;
   EXPECT_EQ(text.rfind("REGISTER sip:acme.example.com SIP/2.0\r\n", 0), 0u) << text;
   EXPECT_NE(text.find("Via: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bKnashds7;rport\r\n"), std::string::npos) << text;
   EXPECT_NE(text.find("From: \"Front desk\" <sip:desk-101@acme.example.com>;tag=a73kszlfl\r\n"), std::string::npos)
