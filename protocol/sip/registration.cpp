@@ -134,7 +134,10 @@ void Registration::set_state(RegistrationState s, std::string_view reason) {
   if (s != state_ || reason != reason_.view()) state_changed_ = true;
   state_ = s;
   reason_.assign(reason);
-  if (s != RegistrationState::kRegistered) keepalive_at_ = kRegistrationNever;
+  if (s != RegistrationState::kRegistered) {
+    keepalive_at_ = kRegistrationNever;
+    keepalive_due_ = false;
+  }
 }
 
 bool Registration::take_state_change() {
@@ -517,6 +520,10 @@ void Registration::tick(TimeMs now) {
                                             : "no answer from the registrar (timeout)");
   }
   if (mode_ != Mode::kActive) return;
+  if (state_ == RegistrationState::kRegistered && now >= keepalive_at_) {
+    keepalive_due_ = true;
+    keepalive_at_ = now + static_cast<TimeMs>(account_.keepalive_s) * 1000;
+  }
   if (state_ == RegistrationState::kRegistered && now >= binding_until_) {
     set_state(RegistrationState::kRegistering, "registration expired before it was refreshed");
   }
@@ -542,11 +549,10 @@ TimeMs Registration::next_wakeup() const {
   return t;
 }
 
-void Registration::keepalive_sent(TimeMs now) {
-  if (state_ == RegistrationState::kRegistered && account_.keepalive_s)
-    keepalive_at_ = now + static_cast<TimeMs>(account_.keepalive_s) * 1000;
-  else
-    keepalive_at_ = kRegistrationNever;
+bool Registration::take_keepalive() {
+  bool due = keepalive_due_;
+  keepalive_due_ = false;
+  return due;
 }
 
 }  // namespace dialtone::protocol::sip

@@ -8,7 +8,7 @@
 //   if (reg.take_request(req)) { build it (register_message.hpp), send it in a
 //                                new client transaction; remember req.cseq }
 //   if (reg.take_state_change()) { emit the line event: state(), reason() }
-//   if (reg.keepalive_due(now)) { transport pings; reg.keepalive_sent(now) }
+//   if (reg.take_keepalive()) { the transport pings (CRLF, or OPTIONS) }
 //   arm a timer for next_wakeup(), then call tick(now) when it fires.
 //
 // Rules:
@@ -32,7 +32,12 @@
 //    Retry-After, up to the cap);
 //  - the transport losing its connection (or its keep-alive) while
 //    registered: register again at once;
-//  - stop(): REGISTER with Expires: 0 for our Contact when a binding may exist.
+//  - stop(): REGISTER with Expires: 0 for our Contact when a binding may exist;
+//  - the line state: registering until the first 2xx (or after a lost
+//    connection, or a binding that expired before its refresh was
+//    answered); registered through refreshes and their challenges; offline
+//    from a failure until a later try succeeds (retries do not flap it back
+//    to registering).
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -141,9 +146,11 @@ class Registration {
   RegistrationState state() const { return state_; }
   std::string_view reason() const { return reason_.view(); }
   TimeMs next_wakeup() const;
-  // Keep-alive pings are due every keepalive_s while registered.
-  bool keepalive_due(TimeMs now) const { return now >= keepalive_at_; }
-  void keepalive_sent(TimeMs now);
+  // True once per keep-alive ping due (every keepalive_s while registered,
+  // counted by tick()); the transport sends it and reports a failure with
+  // on_connection_lost.
+  bool take_keepalive();
+  TimeMs next_keepalive() const { return keepalive_at_; }
 
   // For status and tests.
   bool stopped() const { return mode_ == Mode::kStopped; }
@@ -225,6 +232,7 @@ class Registration {
   TimeMs retry_at_ = kRegistrationNever;
   TimeMs refresh_at_ = kRegistrationNever;
   TimeMs keepalive_at_ = kRegistrationNever;
+  bool keepalive_due_ = false;
   TimeMs binding_until_ = kRegistrationNever;  // when the registrar drops our binding
   std::uint32_t granted_s_ = 0;
 };

@@ -2,11 +2,14 @@
 // serialized and parsed again as a registrar would, and registrar answers
 // written as text, parsed and fed to the engine.
 #include "protocol/sip/register_message.hpp"
+#include "protocol/sip/transaction.hpp"
 
 #include <gtest/gtest.h>
 #include <strings.h>
 
+#include <algorithm>
 #include <array>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -272,6 +275,134 @@ TEST_F(RegisterOnTheWire, AnswersThatAreNotOursAreIgnored) {
   SipMessage request;
   ASSERT_EQ(request.parse(first), SipError::kOk);
   EXPECT_EQ(read_register_response(request, response_), SipError::kMissingHeader);
+}
+
+// The engine as a transaction user, the way a line adapter would wire it:
+// every REGISTER in a non-INVITE client transaction over UDP, responses and
+// failures handed back to it. The registrar here is `answer` (or silence).
+class RegisterOverUdp : public TransactionUser {
+ public:
+  RegisterOverUdp(Csprng& rng) : reg(account(), rng) { reg.set_local_address("10.0.0.5", 5060); }
+
+  void tx_send(TxId, std::uint32_t, std::string_view bytes) override {
+    wire.push_back({now, std::string(bytes)});
+    if (answer) {
+      std::string reply = answer(std::string(bytes));
+      if (!reply.empty()) pending_replies.push_back(reply);
+    }
+  }
+  void tx_response(TxId id, const SipMessage& r) override {
+    if (id != tx) return;
+    RegisterResponse resp;
+    if (read_register_response(r, resp) == SipError::kOk) reg.on_response(now, resp);
+  }
+  void tx_failed(TxId id, TxFailure why) override {
+    if (id != tx) return;
+    if (why == TxFailure::kTimeout) {
+      reg.on_timeout(now, cseq);
+    } else {
+      reg.on_transport_error(now, cseq, to_string(why));
+    }
+  }
+
+  // After every input: start a transaction for each REGISTER the engine wants.
+  void pump() {
+    RegisterRequest req;
+    while (reg.take_request(req)) {
+      SipMessage m;
+      ASSERT_EQ(build_register(req, m), SipError::kOk);
+      cseq = req.cseq;
+      ASSERT_EQ(layer.start_client(now, m, TxTransport::kUnreliable, 0, *this, tx), SipError::kOk);
+      deliver();
+    }
+  }
+  void deliver() {
+    while (!pending_replies.empty()) {
+      std::string text = pending_replies.front();
+      pending_replies.erase(pending_replies.begin());
+      SipMessage m;
+      ASSERT_EQ(m.parse(text), SipError::kOk);
+      layer.on_response(now, m);
+    }
+  }
+  void run_until(TimeMs until) {
+    for (int guard = 0;; ++guard) {
+      ASSERT_LT(guard, 100000) << "woken again and again at " << std::min(layer.next_wakeup(), reg.next_wakeup());
+      TimeMs w = std::min(layer.next_wakeup(), reg.next_wakeup());
+      if (w > until) break;
+      now = std::max(now, w);
+      layer.tick(now);
+      reg.tick(now);
+      if (reg.take_keepalive()) ++keepalives;
+      deliver();
+      pump();
+    }
+    now = until;
+  }
+
+  TimeMs now = 100 * kSecond;
+  Registration reg;
+  TransactionLayer layer;
+  TxId tx = 0;
+  std::uint32_t cseq = 0;
+  struct OnWire {
+    TimeMs at;
+    std::string bytes;
+  };
+  std::vector<OnWire> wire;
+  std::vector<std::string> pending_replies;
+  int keepalives = 0;
+  std::function<std::string(const std::string&)> answer;
+};
+
+std::uint32_t cseq_of(const std::string& bytes) {
+  SipMessage m;
+  EXPECT_EQ(m.parse(bytes), SipError::kOk);
+  return m.cseq() ? m.cseq()->number : 0;
+}
+
+TEST_F(RegisterOnTheWire, SilentRegistrarTimesOutAfterTimerFThenBacksOff) {
+  RegisterOverUdp line(rng_);
+  line.reg.start(line.now);
+  line.pump();
+  TimeMs t0 = line.now;
+  line.run_until(t0 + 40 * kSecond);
+  // Timer E retransmits the same REGISTER (0.5, 1, 2, 4, 4, ... s) until Timer F.
+  ASSERT_GE(line.wire.size(), 10u);
+  std::size_t first_try = 0;
+  while (first_try < line.wire.size() && line.wire[first_try].at < t0 + 64 * limits::kSipT1Ms) ++first_try;
+  for (std::size_t i = 1; i < first_try; ++i) EXPECT_EQ(line.wire[i].bytes, line.wire[0].bytes);
+  EXPECT_EQ(line.wire[1].at - t0, 500);
+  EXPECT_EQ(line.wire[2].at - t0, 1500);
+  EXPECT_EQ(line.reg.state(), RegistrationState::kOffline);
+  EXPECT_EQ(line.reg.reason(), "no answer from the registrar (timeout)");
+  // The next try is a new REGISTER (CSeq + 1) after 4-6 s of backoff.
+  ASSERT_GT(line.wire.size(), first_try);
+  const auto& retry = line.wire[first_try];
+  EXPECT_GE(retry.at - (t0 + 64 * limits::kSipT1Ms), 4 * kSecond);
+  EXPECT_LT(retry.at - (t0 + 64 * limits::kSipT1Ms), 6 * kSecond);
+  EXPECT_EQ(cseq_of(retry.bytes), cseq_of(line.wire[0].bytes) + 1);
+}
+
+TEST_F(RegisterOnTheWire, ChallengedAndBoundThroughTransactions) {
+  RegisterOverUdp line(rng_);
+  line.answer = [](const std::string& request) {
+    if (request.find("Authorization:") == std::string::npos)
+      return answer_text(request, 401, "Unauthorized",
+                         "WWW-Authenticate: Digest realm=\"acme.sip.example.com\", nonce=\"n1\", qop=\"auth\"\r\n");
+    return answer_text(request, 200, "OK", "Contact: <sip:desk-101@10.0.0.5:5060>;expires=600\r\n");
+  };
+  line.reg.start(line.now);
+  line.pump();
+  EXPECT_EQ(line.reg.state(), RegistrationState::kRegistered) << line.reg.reason();
+  ASSERT_EQ(line.wire.size(), 2u);
+  // Hours later it is still registered, refreshing every 480 s with one
+  // request each (the nonce reused, nonce count growing).
+  line.run_until(line.now + 3 * 3600 * kSecond);
+  EXPECT_EQ(line.reg.state(), RegistrationState::kRegistered);
+  EXPECT_EQ(line.wire.size(), 2u + 3 * 3600 / 480);
+  EXPECT_NE(line.wire.back().bytes.find("nc=00000017"), std::string::npos) << line.wire.back().bytes;
+  EXPECT_EQ(line.keepalives, 3 * 3600 / 25);  // one ping due every 25 s, refreshes or not
 }
 
 }  // namespace
