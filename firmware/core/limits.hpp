@@ -71,17 +71,16 @@ inline constexpr std::size_t kTokenMax = 4096;
 inline constexpr std::size_t kJsonArenaBytes = 96 * 1024;  // cJSON arena, reset per message
 
 // ---- SIP calls (protocol/sip/sip_call*: one INVITE dialog per engine) -----
-// Engines on a SIP line: a call slot each, plus room for calls that ended
-// and still answer the far end's retransmissions (a BYE's 200, an ACK) so a
-// new call never waits for an old one to wind down.
+// Engines on a SIP line: a call slot each, plus two whose calls are winding
+// down (a BYE waiting for its answer, a CANCEL for its 487), so a new call
+// never waits for an old one to end. The router gives a new call the engine
+// free longest.
 inline constexpr std::size_t kSipCallEngines = kMaxCalls + 2;
-// A message without a session description (ACK, CANCEL, BYE, UPDATE, the
-// answers to them, 1xx): headers only, Vias and routes at their largest.
-inline constexpr std::size_t kSipShortMessageMax = 4 * 1024;
-// RFC 4028: the interval this device asks for when it answers a request
-// that wants session timers but names none larger (30 minutes, the RFC's
-// recommendation), and the smallest it accepts (the RFC's floor).
-inline constexpr std::uint32_t kSipSessionExpiresS = 1800;
+// The ACK of a 2xx, kept to be sent again when the 2xx is: headers only,
+// with a route set at its largest (kSipRouteSetMax values of kSipHeaderValueMax).
+inline constexpr std::size_t kSipShortMessageMax = 4 * 1024 + 1024;
+// RFC 4028 4: no session interval below 90 s; a request asking for less
+// gets 422 with this Min-SE.
 inline constexpr std::uint32_t kSipMinSeS = 90;
 // ---- end of SIP calls ------------------------------------------------------
 

@@ -14,10 +14,14 @@
 //   send_offer_answer(answer) -> answer_offer(now, sdp)                     200 to their re-INVITE / UPDATE
 //   end(reason)               -> hang_up(now, how)                          CANCEL, BYE, 603, 486 or 480
 //   refuse(busy)              -> hang_up(now, SipHangUp::kBusy) on the engine that took the INVITE
-// and it reads take_events() after every call into the engine, the router
+// (call_target_uri() in sip_dialog.hpp writes sip:<number>@<realm>). The
+// adapter reads take_events() after every call into the engine, the router
 // or the transaction layer (responses and timeouts arrive through the
 // layer's callbacks). SDP in an event points into the message that call
-// handled: read it before that call's caller lets the message go.
+// handled: read it before that call's caller lets the message go. A call
+// the call layer ended (hang_up) reports nothing more; the engine is
+// reusable once the dialog is wound down (kEnded). The transaction layer
+// must outlive its engines.
 //
 // What the engine does on its own: 100 Trying; ACK for every 2xx of its
 // INVITEs, again for each retransmission; CANCEL once a provisional allows
@@ -218,7 +222,7 @@ class SipCall final : public TransactionUser {
   void fork_answered(TimeMs now, const In& r);
   bool send_cancel(TimeMs now);
   bool retry_with_credentials(TimeMs now, const In& r);
-  void invite_failed(TimeMs now);
+  void invite_failed(TimeMs now, TxFailure why);
   void glare_retry(TimeMs now);
 
   // Our other requests in the dialog.
@@ -266,6 +270,7 @@ class SipCall final : public TransactionUser {
   FixedString<8> transport_;
   FixedString<limits::kHostMax> via_host_;
   std::uint16_t via_port_ = 0;
+  SipHeaderText first_route_;
   FixedString<limits::kPeerNameMax> user_agent_;
   bool reliable_ = false;
   // Who called, for the kIncoming event.

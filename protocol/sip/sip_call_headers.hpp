@@ -1,6 +1,6 @@
 // Small readings of a SIP message the call engine needs beyond SipMessage's
-// accessors: the methods in Allow (which oSIP parses into a list of its own)
-// and the delta-seconds of Min-SE (RFC 4028).
+// accessors: whether Allow lists a method, and the delta-seconds of Min-SE
+// (RFC 4028).
 #pragma once
 #include <cstdint>
 #include <optional>

@@ -1,13 +1,9 @@
 #include "protocol/sip/sip_call_router.hpp"
 
 #include "firmware/core/log.hpp"
+#include "protocol/sip/sip_call_parts.hpp"
 
 namespace dialtone::protocol::sip {
-namespace {
-
-char g_wire[limits::kSipMessageMax];
-
-}  // namespace
 
 void SipCallRouter::set_now(TimeMs now) {
   for (SipCall* c : calls_) c->set_now(now);
@@ -34,7 +30,7 @@ SipCallRouter::Outcome SipCallRouter::answer(TimeMs now, const SipMessage& m, Tx
   if (make_tag(rng_, tag) != SipError::kOk || r.build_response(m, status, tag.view()) != SipError::kOk)
     return Outcome::kAbsorbed;
   if (status == 200 && m.method() == "OPTIONS") {
-    r.add_header("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE");
+    r.add_header("Allow", call_parts::kAllow);
     r.add_header("Accept", "application/sdp");
     r.add_header("Supported", "timer");
   }
@@ -47,8 +43,8 @@ SipCallRouter::Outcome SipCallRouter::answer(TimeMs now, const SipMessage& m, Tx
     case RequestMatch::kUnusable: {
       // No transaction to keep the answer in: it goes out once.
       std::size_t len = 0;
-      if (r.serialize(std::span<char>(g_wire, sizeof g_wire), len) == SipError::kOk)
-        wire_.send(peer, std::string_view(g_wire, len));
+      std::span<char> wire = call_parts::wire_buffer();
+      if (r.serialize(wire, len) == SipError::kOk) wire_.send(peer, std::string_view(wire.data(), len));
       return Outcome::kAnswered;
     }
     default:
@@ -92,10 +88,20 @@ SipCallRouter::Routed SipCallRouter::receive(TimeMs now, const SipMessage& m, Tx
             nullptr};
   }
   if (call == nullptr) {
-    if (method == "ACK") return {Outcome::kAbsorbed, nullptr};  // of a dialog long gone, or a failure's
+    if (method == "ACK") {
+      // The ACK of a refusal the router sent itself ends that transaction;
+      // any other (of a dialog long gone) is dropped.
+      TxId id = 0;
+      tx_.on_request(now, m, transport, peer, *this, id);
+      return {Outcome::kAbsorbed, nullptr};
+    }
     if (method == "OPTIONS" && !in_dialog) return {answer(now, m, transport, peer, 200), nullptr};
-    if (in_dialog || method == "CANCEL" || method == "BYE" || method == "INVITE")
-      return {answer(now, m, transport, peer, 481), nullptr};
+    if (method == "CANCEL") {
+      // RFC 3261 9.2: 200 when its INVITE has a transaction (answered
+      // already, so the CANCEL changes nothing), else 481.
+      return {answer(now, m, transport, peer, tx_.find_invite_for_cancel(m) ? 200 : 481), nullptr};
+    }
+    if (in_dialog || method == "BYE" || method == "INVITE") return {answer(now, m, transport, peer, 481), nullptr};
     return {Outcome::kNotCalls, nullptr};
   }
   TxId id = 0;

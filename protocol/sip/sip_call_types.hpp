@@ -22,6 +22,10 @@ struct SipParty {
   std::string_view via_host{};      // Via sent-by: the transport's local address
   std::uint16_t via_port = 0;       // 0: none written
   std::string_view user_agent{};    // may be empty
+  // A Route for requests outside a dialog (an INVITE, its CANCEL): the
+  // line's outbound proxy, "<sip:proxy.example.com;lr>"; empty: none. In a
+  // dialog the route set is the far end's Record-Route (RFC 3261 12.2.1.1).
+  std::string_view route{};
   // TCP/TLS: requests are not retransmitted (RFC 3261 17.1.1.2, 17.1.2.2);
   // a 2xx to an INVITE still is, whatever the transport (13.3.1.4).
   bool reliable = false;

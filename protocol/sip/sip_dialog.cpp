@@ -34,6 +34,38 @@ std::string_view route_uri_of(std::string_view v) {
   return gt == std::string_view::npos ? v.substr(lt + 1) : v.substr(lt + 1, gt - lt - 1);
 }
 
+void SipDialog::clear() {
+  call_id.clear();
+  local.clear();
+  remote.clear();
+  remote_target.clear();
+  route_set.clear();
+  local_cseq = remote_cseq = 0;
+  remote_cseq_known = caller = confirmed = false;
+}
+
+bool call_target_uri(std::string_view number, std::string_view realm, SipUri& out) {
+  // RFC 3261 25.1 user: unreserved / escaped / user-unreserved.
+  auto plain = [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           std::string_view("-_.!~*'()&=+$,;?/").find(c) != std::string_view::npos;
+  };
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  out.assign("sip:");
+  bool ok = !number.empty() && !realm.empty();
+  for (char c : number) {
+    if (plain(c)) {
+      ok = ok && out.push_back(c);
+    } else {
+      const auto b = static_cast<unsigned char>(c);
+      ok = ok && out.push_back('%') && out.push_back(kHex[b >> 4]) && out.push_back(kHex[b & 15]);
+    }
+  }
+  ok = ok && out.push_back('@') && out.append(realm);
+  if (!ok) out.clear();
+  return ok;
+}
+
 DialogSpec SipDialog::spec(FixedVector<std::string_view, limits::kSipRouteSetMax>& routes) const {
   routes.clear();
   for (const SipHeaderText& r : route_set) routes.push_back(r.view());

@@ -17,7 +17,14 @@ struct SipAddress {
   SipUri uri;
   SipToken tag;
   AddressSpec spec() const { return AddressSpec{.display = display.view(), .uri = uri.view(), .tag = tag.view()}; }
-  bool assign(const NameAddr& a) { return display.assign(a.display.view()) && uri.assign(a.uri.view()) && tag.assign(a.tag.view()); }
+  bool assign(const NameAddr& a) {
+    return display.assign(a.display.view()) && uri.assign(a.uri.view()) && tag.assign(a.tag.view());
+  }
+  void clear() {
+    display.clear();
+    uri.clear();
+    tag.clear();
+  }
 };
 
 using SipRouteSet = FixedVector<SipHeaderText, limits::kSipRouteSetMax>;
@@ -36,6 +43,8 @@ struct SipDialog {
   bool caller = false;
   bool confirmed = false;
 
+  // Back to nothing, in place (the dialog is too large for a temporary).
+  void clear();
   // What build_in_dialog() takes; `routes` holds the views of the route set.
   DialogSpec spec(FixedVector<std::string_view, limits::kSipRouteSetMax>& routes) const;
   // Where a request in the dialog goes first: the first route's URI, else
@@ -63,5 +72,11 @@ DialogError refresh_target(const SipMessage& m, SipDialog& d);
 
 // The URI inside a Route / Record-Route value: "<sip:p1;lr>;x" -> "sip:p1;lr".
 std::string_view route_uri_of(std::string_view route);
+
+// The Request-URI of a call to a number (sip-line.md 4: sip:<number>@<realm>):
+// the number as the dial plan writes it ("+15551234567", "911", "*67"),
+// with the characters a SIP user part cannot carry ('#', ...) escaped.
+// False when it does not fit.
+bool call_target_uri(std::string_view number, std::string_view realm, SipUri& out);
 
 }  // namespace dialtone::protocol::sip

@@ -160,7 +160,7 @@ std::string SipCallHarness::response_to(const Sent& req, int status, const std::
 std::string SipCallHarness::incoming_invite(const std::string& headers, const std::string& body,
                                             const std::string& branch, int cseq) const {
   std::string r = "INVITE sip:desk-101@192.0.2.10:5060 SIP/2.0\r\n";
-  r += "Via: SIP/2.0/UDP 192.0.2.30:5060;branch=z9hG4bKproxy1\r\n";
+  r += "Via: SIP/2.0/UDP 192.0.2.30:5060;branch=z9hG4bKproxy-" + branch.substr(7) + "\r\n";
   r += "Via: SIP/2.0/UDP 192.0.2.20:5060;branch=" + branch + ";rport\r\n";
   r += "Record-Route: <sip:192.0.2.30;lr>\r\n";
   r += "Max-Forwards: 69\r\n";
@@ -172,6 +172,23 @@ std::string SipCallHarness::incoming_invite(const std::string& headers, const st
   r += headers;
   if (!body.empty()) r += "Content-Type: application/sdp\r\n";
   r += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  return r;
+}
+
+std::string SipCallHarness::on_invite_transaction(const std::string& method, const std::string& to_tag) const {
+  std::string r = incoming_invite("", "");
+  auto drop_line = [&r](const std::string& name) {
+    std::size_t at = r.find("\r\n" + name + ":");
+    if (at != std::string::npos) r.erase(at, r.find("\r\n", at + 2) - at);
+  };
+  drop_line("Record-Route");
+  drop_line("Contact");
+  r.replace(0, 6, method);
+  r.replace(r.find("CSeq: 10 INVITE"), 15, "CSeq: 10 " + method);
+  if (!to_tag.empty()) {
+    std::size_t to = r.find("To: <sip:desk-101@acme.example.com>");
+    r.insert(r.find("\r\n", to), ";tag=" + to_tag);
+  }
   return r;
 }
 

@@ -99,6 +99,9 @@ class SipCallHarness : public ::testing::Test, public SipCallWire {
   // An INVITE from the far end (a new incoming call).
   std::string incoming_invite(const std::string& headers, const std::string& body, const std::string& branch = "z9hG4bKfar1",
                               int cseq = 10) const;
+  // A request on the INVITE's transaction (same Vias, CSeq number): its
+  // CANCEL, or the ACK of an error (with our To tag).
+  std::string on_invite_transaction(const std::string& method, const std::string& to_tag = "") const;
   // A request of the far end inside the dialog of an incoming call (our tag
   // in To) or an outgoing one (roles reversed): `local_tag` is our tag.
   std::string far_request(const std::string& method, int cseq, const std::string& branch,

@@ -38,6 +38,31 @@ TEST_F(SipCallOutgoing, InviteCarriesOfferAndIdentity) {
   EXPECT_EQ(call_.phase(), SipCall::Phase::kCalling);
 }
 
+TEST_F(SipCallOutgoing, TheTargetIsTheNumberAtTheRealm) {
+  SipUri uri;
+  ASSERT_TRUE(call_target_uri("+15551234567", "acme.example.com", uri));
+  EXPECT_EQ(uri.view(), kTarget);
+  ASSERT_TRUE(call_target_uri("*67#", "acme.example.com", uri));
+  EXPECT_EQ(uri.view(), "sip:*67%23@acme.example.com");  // '#' cannot stand in a user part
+  EXPECT_FALSE(call_target_uri("", "acme.example.com", uri));
+}
+
+TEST_F(SipCallOutgoing, TheOutboundProxyIsTheFirstRouteOutsideTheDialog) {
+  SipParty party = me();
+  party.route = "<sip:127.0.0.1:5070;lr>";
+  ASSERT_TRUE(call_.place(now_, party, kTarget, kOffer));
+  Sent invite = only_sent();
+  EXPECT_EQ(invite.request_uri(), kTarget);
+  EXPECT_EQ(invite.header("Route"), "<sip:127.0.0.1:5070;lr>");
+  EXPECT_EQ(invite.hop, "sip:127.0.0.1:5070;lr");
+  local_tag_ = invite.from_tag();
+  feed(response_to(invite, 180, "Ringing", far_tag_));
+  call_.hang_up(now_);
+  Sent cancel = only_sent();
+  EXPECT_EQ(cancel.header("Route"), "<sip:127.0.0.1:5070;lr>");
+  EXPECT_EQ(cancel.hop, invite.hop);
+}
+
 TEST_F(SipCallOutgoing, InviteRetransmittedUntilA100) {
   Sent invite = place();
   advance(1600);  // Timer A: T1, then 2*T1 later
@@ -144,6 +169,28 @@ TEST_F(SipCallOutgoing, ChallengeIsAnsweredOnceWithCredentials) {
   EXPECT_EQ(e.kind, K::kEnded);
   EXPECT_EQ(e.end, SipCallEnd::kRejected);
   EXPECT_EQ(e.status, 407);
+}
+
+TEST_F(SipCallOutgoing, AServerChallengeIsAnsweredWithAuthorization) {
+  SipAccount account;
+  account.registrar.assign("sip:acme.example.com");
+  account.username.assign("desk-101");
+  account.auth_username.assign("auth-101");
+  account.password.assign("secret");
+  SipAccountCredentials credentials(account, rng_);
+  call_.set_credentials(&credentials);
+  Sent invite = place();
+  feed(response_to(invite, 401, "Unauthorized", "ua1",
+                   "WWW-Authenticate: Digest realm=\"acme.example.com\", nonce=\"77aa\", algorithm=SHA-256, "
+                   "qop=\"auth\"\r\n"));
+  auto sent = take_sent();
+  ASSERT_EQ(sent.size(), 2u);
+  const std::string auth = sent[1].header("Authorization");
+  EXPECT_NE(auth.find("username=\"auth-101\""), std::string::npos) << auth;
+  EXPECT_NE(auth.find("algorithm=SHA-256"), std::string::npos) << auth;
+  EXPECT_TRUE(sent[1].header("Proxy-Authorization").empty());
+  feed(response_to(sent[1], 200, "OK", far_tag_, "", kAnswer));
+  EXPECT_EQ(only_event().kind, K::kAnswered);
 }
 
 TEST_F(SipCallOutgoing, ChallengeWithoutCredentialsEndsTheCall) {

@@ -1,4 +1,4 @@
-// The pure parts of the SIP call engine: INFO dtmf-relay bodies.
+// The body of a SIP INFO with application/dtmf-relay, read into a digit.
 #include <gtest/gtest.h>
 
 #include "protocol/sip/dtmf_relay.hpp"
