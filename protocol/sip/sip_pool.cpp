@@ -3,11 +3,37 @@
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
 
+#include <cstdarg>
 #include <cstdlib>
 #include <cstring>
 
 #include "firmware/core/limits.hpp"
 #include "firmware/core/pool_gauge.hpp"
+
+// Under AddressSanitizer (the sanitizer and fuzz builds) everything in the
+// arena that is not a live payload is poisoned: block headers, the slack
+// after what was asked for, and free blocks. An overrun by oSIP (whose
+// string functions ASan intercepts) or by our own code into them is then
+// reported as it would be on the heap. The pool's own functions read
+// headers and free-list links in poisoned memory, so they are not
+// instrumented.
+#if defined(__SANITIZE_ADDRESS__)
+#define DT_POOL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DT_POOL_ASAN 1
+#endif
+#endif
+#ifdef DT_POOL_ASAN
+#include <sanitizer/asan_interface.h>
+#define DT_POOL_INTERNAL __attribute__((no_sanitize("address")))
+#define DT_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define DT_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define DT_POOL_INTERNAL
+#define DT_POISON(p, n) ((void)(p), (void)(n))
+#define DT_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 namespace dialtone::protocol::sip {
 namespace {
@@ -56,17 +82,17 @@ PoolGauge& gauge() {
   return g;
 }
 
-Header* at(std::uint32_t off) { return reinterpret_cast<Header*>(g_arena + off); }
-FreeLinks* links(std::uint32_t off) { return reinterpret_cast<FreeLinks*>(g_arena + off + kHeader); }
-std::uint32_t size_of(std::uint32_t off) { return at(off)->size & ~kUsed; }
-bool in_use(std::uint32_t off) { return (at(off)->size & kUsed) != 0; }
+DT_POOL_INTERNAL Header* at(std::uint32_t off) { return reinterpret_cast<Header*>(g_arena + off); }
+DT_POOL_INTERNAL FreeLinks* links(std::uint32_t off) { return reinterpret_cast<FreeLinks*>(g_arena + off + kHeader); }
+DT_POOL_INTERNAL std::uint32_t size_of(std::uint32_t off) { return at(off)->size & ~kUsed; }
+DT_POOL_INTERNAL bool in_use(std::uint32_t off) { return (at(off)->size & kUsed) != 0; }
 
-int bin_of(std::uint32_t size) {
+DT_POOL_INTERNAL int bin_of(std::uint32_t size) {
   int b = 31 - __builtin_clz(size) - 5;  // 32..63 -> 0, 64..127 -> 1, ...
   return b < 0 ? 0 : (b >= kBins ? kBins - 1 : b);
 }
 
-void list_insert(std::uint32_t off) {
+DT_POOL_INTERNAL void list_insert(std::uint32_t off) {
   int b = bin_of(size_of(off));
   FreeLinks* l = links(off);
   l->prev = kNone;
@@ -75,7 +101,7 @@ void list_insert(std::uint32_t off) {
   g_free_head[b] = off;
 }
 
-void list_remove(std::uint32_t off) {
+DT_POOL_INTERNAL void list_remove(std::uint32_t off) {
   FreeLinks* l = links(off);
   if (l->prev != kNone) {
     links(l->prev)->next = l->next;
@@ -86,7 +112,7 @@ void list_remove(std::uint32_t off) {
 }
 
 // The block after `off`'s learns its neighbour's new size.
-void set_next_prev_size(std::uint32_t off) {
+DT_POOL_INTERNAL void set_next_prev_size(std::uint32_t off) {
   std::uint32_t next = off + size_of(off);
   if (next < kArenaBytes) at(next)->prev_size = size_of(off);
 }
@@ -99,7 +125,7 @@ void account(std::ptrdiff_t bytes, std::ptrdiff_t blocks) {
   gauge().set_used(g_used);
 }
 
-void reset_arena() {
+DT_POOL_INTERNAL void reset_arena() {
   for (auto& h : g_free_head) h = kNone;
   Header* h = at(0);
   h->size = kArenaBytes;
@@ -107,11 +133,12 @@ void reset_arena() {
   h->owner = 0;
   h->requested = 0;
   list_insert(0);
+  DT_POISON(g_arena, kArenaBytes);
 }
 
 // Cuts a free block of `size` bytes down to `need`, returning the rest to
 // the free lists when it is big enough to be a block.
-void split(std::uint32_t off, std::uint32_t need) {
+DT_POOL_INTERNAL void split(std::uint32_t off, std::uint32_t need) {
   std::uint32_t size = size_of(off);
   if (size - need < kMinBlock) return;
   std::uint32_t rest = off + need;
@@ -129,7 +156,7 @@ std::uint32_t block_size_for(std::size_t n) {
   return need > kArenaBytes ? 0 : static_cast<std::uint32_t>(need);
 }
 
-std::uint32_t find_free(std::uint32_t need) {
+DT_POOL_INTERNAL std::uint32_t find_free(std::uint32_t need) {
   int b = bin_of(need);
   // The first bin holds blocks from its lower bound up: walk it for one
   // large enough. Any block of a higher bin fits.
@@ -140,7 +167,7 @@ std::uint32_t find_free(std::uint32_t need) {
   return kNone;
 }
 
-void* pool_malloc(std::size_t n) {
+DT_POOL_INTERNAL void* pool_malloc(std::size_t n) {
   std::uint32_t need = block_size_for(n);
   if (need == 0 || g_used + need > g_budget) {
     ++g_refused;
@@ -158,12 +185,13 @@ void* pool_malloc(std::size_t n) {
   h->owner = g_owner;
   h->requested = static_cast<std::uint32_t>(n);
   account(static_cast<std::ptrdiff_t>(size_of(off)), 1);
+  DT_UNPOISON(g_arena + off + kHeader, n);
   return g_arena + off + kHeader;
 }
 
 // The block a payload pointer belongs to, or kNone for a pointer that is
 // not a live block of ours.
-std::uint32_t block_of(const void* p) {
+DT_POOL_INTERNAL std::uint32_t block_of(const void* p) {
   auto* b = static_cast<const unsigned char*>(p);
   if (b < g_arena + kHeader || b >= g_arena + kArenaBytes) return kNone;
   auto off = static_cast<std::uint32_t>(b - g_arena) - kHeader;
@@ -173,9 +201,10 @@ std::uint32_t block_of(const void* p) {
 
 // Frees a block and merges it with free neighbours; returns the offset of
 // the merged free block.
-std::uint32_t release(std::uint32_t off) {
+DT_POOL_INTERNAL std::uint32_t release(std::uint32_t off) {
   std::uint32_t size = size_of(off);
   account(-static_cast<std::ptrdiff_t>(size), -1);
+  DT_POISON(g_arena + off + kHeader, size - kHeader);
   at(off)->size = size;
   std::uint32_t next = off + size;
   if (next < kArenaBytes && !in_use(next)) {
@@ -200,7 +229,7 @@ bool is_ours(const void* p) {
   return b >= g_arena && b < g_arena + kArenaBytes;
 }
 
-void pool_free(void* p) {
+DT_POOL_INTERNAL void pool_free(void* p) {
   if (p == nullptr) return;
   if (!is_ours(p)) {
     // Cannot happen once installed before oSIP's first allocation; if it
@@ -213,7 +242,7 @@ void pool_free(void* p) {
   release(off);
 }
 
-void* pool_realloc(void* p, std::size_t n) {
+DT_POOL_INTERNAL void* pool_realloc(void* p, std::size_t n) {
   if (p == nullptr) return pool_malloc(n);
   if (!is_ours(p)) return nullptr;
   std::uint32_t off = block_of(p);
@@ -226,6 +255,8 @@ void* pool_realloc(void* p, std::size_t n) {
   std::uint32_t size = size_of(off);
   if (need <= size) {
     at(off)->requested = static_cast<std::uint32_t>(n);
+    DT_POISON(g_arena + off + kHeader, size - kHeader);
+    DT_UNPOISON(p, n);
     return p;
   }
   // Grow in place into a free neighbour when it has the room.
@@ -238,6 +269,7 @@ void* pool_realloc(void* p, std::size_t n) {
     split(off, need);
     at(off)->requested = static_cast<std::uint32_t>(n);
     account(static_cast<std::ptrdiff_t>(size_of(off)) - static_cast<std::ptrdiff_t>(size), 0);
+    DT_UNPOISON(p, n);
     return p;
   }
   // Elsewhere: the copy keeps the block's owner (it belongs to the same
@@ -252,6 +284,11 @@ void* pool_realloc(void* p, std::size_t n) {
   return q;
 }
 
+// oSIP's trace output. Debian builds it with traces on, and untouched it
+// prints every refusal to stdout with a localtime() call each; our callers
+// log the named error instead.
+void no_trace(const char*, int, osip_trace_level_t, const char*, va_list) {}
+
 }  // namespace
 
 void sip_pool_install() {
@@ -262,6 +299,9 @@ void sip_pool_install() {
   osip_set_allocators(pool_malloc, pool_realloc, pool_free);
   // The parser's header tables are static arrays: no allocation.
   parser_init();
+  // A trace function of our own with every level off: oSIP then neither
+  // opens its default (stdout) nor formats anything.
+  osip_trace_initialize_func(TRACE_LEVEL0, no_trace);
 }
 
 SipPoolStats sip_pool_stats() {
@@ -282,7 +322,7 @@ std::uint32_t sip_pool_new_owner() {
   return o;
 }
 
-std::size_t sip_pool_sweep(std::uint32_t owner) {
+DT_POOL_INTERNAL std::size_t sip_pool_sweep(std::uint32_t owner) {
   if (owner == 0 || !g_installed) return 0;
   std::size_t n = 0;
   std::uint32_t off = 0;

@@ -26,8 +26,8 @@
 
 namespace dialtone::protocol::sip {
 
-// Installs the pool as oSIP's allocator and initialises oSIP's parser tables
-// (parser_init). Idempotent; SipMessage calls it before its first use of
+// Installs the pool as oSIP's allocator, initialises oSIP's parser tables
+// (parser_init) and turns oSIP's own trace output off. Idempotent; SipMessage calls it before its first use of
 // oSIP, dialtoned at start-up so the gauge is listed from the start. No oSIP
 // allocation may happen before it: a block from malloc must never reach our
 // free.
