@@ -21,6 +21,10 @@ ensure_packages setup "${build_packages[@]}" libbenchmark-dev \
   coturn openssl iproute2 util-linux
 # coturn's package starts a system service on some setups; tests run their own.
 systemctl disable --now coturn >/dev/null 2>&1 || true
+# Kamailio: the registrar the SIP registration tests start on loopback. Its
+# package starts a system service too; tests run their own.
+ensure_packages setup kamailio
+systemctl disable --now kamailio >/dev/null 2>&1 || true
 
 # libnice and libsrtp2 built from Debian's sources without UPnP-IGD, GnuTLS
 # and NSS (cached in /opt/dialtone-deps; docs/dependencies.md). A tree

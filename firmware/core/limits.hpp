@@ -144,6 +144,23 @@ inline constexpr std::int64_t kSipT2Ms = 4000;
 inline constexpr std::int64_t kSipT4Ms = 5000;
 // ---- end of SIP core -------------------------------------------------------
 
+// ---- SIP registration (protocol/sip: digest.hpp, registration.hpp) ------
+// Challenge fields are copied out of the 401/407 that carried them, so the
+// credentials of every later REGISTER can be built after that message is gone.
+inline constexpr std::size_t kSipDigestRealmMax = 128;    // a realm is a host name or a short label
+inline constexpr std::size_t kSipDigestNonceMax = 256;    // Kamailio 40-56, Asterisk 32, RFC 7616 examples 44
+inline constexpr std::size_t kSipDigestOpaqueMax = 256;   // echoed as received
+inline constexpr std::size_t kSipDigestCnonceChars = 32;  // 16 random bytes in hex
+inline constexpr std::size_t kSipDigestHashChars = 64;    // SHA-256 in hex (MD5 is 32)
+// One Authorization value we build: every quoted field at its largest, each
+// character escaped, plus the fixed names; a value that does not fit is refused.
+inline constexpr std::size_t kSipDigestValueMax = 2048;
+inline constexpr std::size_t kSipCredentialMax = 128;     // username, auth_username or password
+inline constexpr std::size_t kSipRegReasonMax = 128;      // why the line is offline, in words
+inline constexpr std::size_t kSipRegContactsMax = 8;      // Contacts of a 200 searched for ours (other devices of the AOR too)
+inline constexpr std::size_t kSipRegChallengesMax = 4;    // WWW-/Proxy-Authenticate values tried, first usable wins
+// ---- end of SIP registration -----------------------------------------------
+
 // ---- SIP transport (protocol/sip framing and keep-alive, firmware/line/sip_transport) --
 // DNS lookup, TCP connect and TLS handshake to the SIP server together.
 // Well inside Timer B (64*T1 = 32 s), so a request queued while connecting
