@@ -24,6 +24,8 @@ systemctl disable --now coturn >/dev/null 2>&1 || true
 # Kamailio: the registrar the SIP registration tests start on loopback. Its
 # package starts a system service too; tests run their own.
 ensure_packages setup kamailio
+# Its TLS listener (tls.so), for the SIP transport's tests over TLS.
+ensure_packages setup kamailio-tls-modules
 systemctl disable --now kamailio >/dev/null 2>&1 || true
 
 # libnice and libsrtp2 built from Debian's sources without UPnP-IGD, GnuTLS
