@@ -153,19 +153,25 @@ bool SipTransport::send(std::span<const std::uint8_t> m) {
   if (state_ == State::kClosed) open();
   if (state_ == State::kClosed) return false;
   if (cfg_.transport == config::SipTransportKind::kUdp) {
-    if (state_ == State::kUp) return send_datagram(m);
+    if (state_ == State::kUp) {
+      if (!send_datagram(m)) return false;
+      ++stats_.messages_sent;
+      return true;
+    }
     if (pending_len_) {
       DT_LOGW("sip", "not sent: a message already waits for the server's address");
       return false;
     }
     std::memcpy(pending_, m.data(), m.size());
     pending_len_ = m.size();
+    ++stats_.messages_sent;  // counted when taken, as for streams
     return true;
   }
   if (!stream()->send(m)) {
     DT_LOGW("sip", "not sent: no room for a %zu-byte message in the connection's output", m.size());
     return false;
   }
+  ++stats_.messages_sent;
   return true;
 }
 
@@ -300,12 +306,14 @@ void SipTransport::on_udp_readable() {
     }
     std::size_t size = static_cast<std::size_t>(n);
     if (size > sizeof g_datagram) {
+      ++stats_.messages_refused;
       DT_LOGW("sip", "%s:%u: refused a %zu-byte datagram: larger than the %zu bytes allowed", server_host().data(),
               static_cast<unsigned>(server_port()), size, sizeof g_datagram);
       continue;
     }
     std::span<const std::uint8_t> d(g_datagram, size);
     if (size == 0 || protocol::sip::is_keepalive_datagram(d)) continue;  // nothing to answer over UDP
+    ++stats_.messages_received;
     observer_.on_sip_message(d, false);
     if (g != gen_) return;
   }
@@ -371,16 +379,19 @@ bool SipTransport::drain_frames() {
     switch (it.kind) {
       case FrameKind::kNeedMore: return true;
       case FrameKind::kMessage:
+        ++stats_.messages_received;
         observer_.on_sip_message(it.message, true);
         if (g != gen_) return false;
         break;
       case FrameKind::kPing: stream()->send(kPong); break;  // the server checks on us
       case FrameKind::kPong:
+        ++stats_.pongs_received;
         keepalive_.on_pong();
         arm_keepalive();
         break;
       case FrameKind::kError:
         if (!protocol::sip::is_fatal(it.error)) {
+          ++stats_.messages_refused;
           DT_LOGW("sip", "%s:%u: refused a %zu-byte message: larger than the %zu bytes allowed", server_host().data(),
                   static_cast<unsigned>(server_port()), it.size, limits::kSipMessageMax);
           break;
@@ -415,6 +426,7 @@ bool SipTransport::learn_local_address(const sockaddr_storage& addr) {
 
 void SipTransport::became_up() {
   state_ = State::kUp;
+  ++stats_.ups;
   DT_LOGI("sip", "%s to %s:%u, from %s:%u", via_transport(), server_host().data(),
           static_cast<unsigned>(server_port()), local_host_.c_str(), static_cast<unsigned>(local_port_));
   if (keepalive_on_) set_keepalive(true);
@@ -436,6 +448,7 @@ void SipTransport::on_keepalive_timer() {
   switch (keepalive_.poll(loop_.now())) {
     case KeepAlive::Due::kNothing: break;
     case KeepAlive::Due::kPing:
+      ++stats_.keepalives_sent;
       if (cfg_.transport == config::SipTransportKind::kUdp) send_datagram({reinterpret_cast<const std::uint8_t*>(kPong.data()), kPong.size()});
       else stream()->send(kPing);
       break;

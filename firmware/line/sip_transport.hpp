@@ -61,6 +61,16 @@ class SipTransportObserver {
   virtual void on_sip_transport_down(std::string_view reason) = 0;
 };
 
+// Counts since start-up, for status and tests.
+struct SipTransportStats {
+  std::uint32_t ups = 0;                // paths that came up (connections, for TCP/TLS)
+  std::uint32_t messages_sent = 0;
+  std::uint32_t messages_received = 0;
+  std::uint32_t messages_refused = 0;   // larger than kSipMessageMax, dropped whole
+  std::uint32_t keepalives_sent = 0;    // CRLF datagrams or CRLFCRLF pings
+  std::uint32_t pongs_received = 0;
+};
+
 struct SipTransportOptions {
   TimeMs connect_timeout_ms = limits::kSipConnectTimeoutMs;
   TimeMs pong_timeout_ms = limits::kSipPongTimeoutMs;
@@ -113,6 +123,7 @@ class SipTransport {
   std::uint16_t server_port() const { return cfg_.next_hop().parts.port; }
   // The last failure in words (as reported, or why init() failed).
   std::string_view failure() const { return failure_.view(); }
+  const SipTransportStats& stats() const { return stats_; }
 
  private:
   enum class State : std::uint8_t { kClosed, kOpening, kUp };
@@ -155,6 +166,7 @@ class SipTransport {
   TimerId open_timer_;    // UDP: the lookup's deadline, or the deferred connect of an address
   TimerId report_timer_;  // a failure found inside send(), reported from the loop
   protocol::sip::KeepAlive keepalive_;
+  SipTransportStats stats_;
 
   // UDP
   protocol::Resolver resolver_;

@@ -78,7 +78,7 @@ class SipTransportNet : public ::testing::Test {
     cfg_ = config::SipConfig{};
     cfg_.present = true;
     cfg_.transport = t;
-    cfg_.registrar.uri.assign("sip:" + host + ":" + std::to_string(port));
+    cfg_.registrar.uri.assign(std::string("sip:") + host + ":" + std::to_string(port));
     cfg_.registrar.parts.host.assign(host);
     cfg_.registrar.parts.port = port;
     cfg_.username.assign("desk");
@@ -258,7 +258,7 @@ TEST_F(SipTransportNet, TcpBrokenConnectionIsReportedAndTheNextSendReconnects) {
   std::uint16_t first_port = t.local_port();
   ASSERT_TRUE(t.send(request("close", "a", "r2")));  // the peer hangs up
   ASSERT_TRUE(nettest::run_until(*loop_, [&] { return !rec_.downs.empty(); }));
-  EXPECT_TRUE(contains(rec_.downs[0], "lost the connection to 127.0.0.1:" + std::to_string(tcp_port_)))
+  EXPECT_TRUE(contains(rec_.downs[0], std::string("lost the connection to 127.0.0.1:") + std::to_string(tcp_port_)))
       << rec_.downs[0];
   EXPECT_TRUE(contains(rec_.downs[0], "closed")) << rec_.downs[0];
   EXPECT_FALSE(t.is_up());
