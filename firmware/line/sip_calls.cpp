@@ -125,10 +125,14 @@ void SipCalls::place(const call::CallMachine& call, std::string_view to, std::st
 }
 
 void SipCalls::alert(const call::CallMachine& call) {
-  if (const int i = by_call(call); i >= 0) {
-    sip(static_cast<std::size_t>(i)).ring(loop_.now());
-    collect();
-  }
+  // The call layer alerts from inside the kIncoming it is handed, before
+  // to_calls() has learned the call's id: the Call-ID names the engine then.
+  int i = by_call(call);
+  if (i < 0) i = by_call_id(call.call_id());
+  if (i < 0) return;
+  engines_[static_cast<std::size_t>(i)].device_id = call.id();
+  sip(static_cast<std::size_t>(i)).ring(loop_.now());
+  collect();
 }
 
 void SipCalls::send_answer(const call::CallMachine& call, std::string_view answer) {
