@@ -1038,7 +1038,10 @@ void SipCall::hang_up(TimeMs now, SipHangUp how) {
       if (!send_cancel(now)) finish();
       return;
     case Phase::kOffered:
-      respond_invite(now, how == SipHangUp::kDecline ? 603 : how == SipHangUp::kBusy ? 486 : 480);
+      respond_invite(now, how == SipHangUp::kDecline          ? 603
+                          : how == SipHangUp::kBusy          ? 486
+                          : how == SipHangUp::kNotAcceptable ? 488
+                                                             : 480);
       finish();
       return;
     case Phase::kAnswered:
