@@ -40,5 +40,18 @@ TEST_F(SipCallRefuse, Declined603) { EXPECT_EQ(refused_with(SipHangUp::kDecline)
 TEST_F(SipCallRefuse, Busy486) { EXPECT_EQ(refused_with(SipHangUp::kBusy), 486); }
 TEST_F(SipCallRefuse, OfferThatCannotBeUsed488) { EXPECT_EQ(refused_with(SipHangUp::kNotAcceptable), 488); }
 
+TEST_F(SipCallRefuse, OptionsReusingTheCallIdIsNotTheCalls) {
+  // An OPTIONS without a To tag is outside every dialog, even with the
+  // Call-ID and From tag of a call that was refused: answered 200, not 481.
+  EXPECT_EQ(refused_with(SipHangUp::kNotAcceptable), 488);
+  std::string options = incoming_invite("", "", "z9hG4bKfaropt", 11);
+  options.replace(0, 6, "OPTIONS");
+  options.replace(options.find("CSeq: 11 INVITE"), 15, "CSeq: 11 OPTIONS");
+  EXPECT_EQ(feed(options), SipCallRouter::Outcome::kAnswered);
+  Sent ok = only_sent();
+  EXPECT_EQ(ok.status(), 200);
+  EXPECT_EQ(ok.cseq(), "11 OPTIONS");
+}
+
 }  // namespace
 }  // namespace dialtone::protocol::sip::test
