@@ -125,10 +125,14 @@ void SipCalls::place(const call::CallMachine& call, std::string_view to, std::st
 }
 
 void SipCalls::alert(const call::CallMachine& call) {
-  if (const int i = by_call(call); i >= 0) {
-    sip(static_cast<std::size_t>(i)).ring(loop_.now());
-    collect();
-  }
+  // The call layer alerts from inside the kIncoming it is handed, before
+  // to_calls() has learned the call's id: the Call-ID names the engine then.
+  int i = by_call(call);
+  if (i < 0) i = by_call_id(call.call_id());
+  if (i < 0) return;
+  engines_[static_cast<std::size_t>(i)].device_id = call.id();
+  sip(static_cast<std::size_t>(i)).ring(loop_.now());
+  collect();
 }
 
 void SipCalls::send_answer(const call::CallMachine& call, std::string_view answer) {
@@ -224,6 +228,15 @@ void SipCalls::to_calls(std::size_t i, const sip::SipCallEvent& ev) {
   const std::string_view call_id = sip(i).call_id();
   switch (ev.kind) {
     case SK::kIncoming:
+      // An offer that does not even parse cannot be answered: refused at
+      // once (RFC 3261 13.3.1.1), rather than ringing the phone for a call
+      // that would end as soon as the media side reads it.
+      if (!ev.sdp.empty() && media::sdp::parse(ev.sdp, scratch_) != media::sdp::SdpError::kOk) {
+        DT_LOGW("sip", "incoming call %.*s refused (488): its SDP offer does not parse",
+                static_cast<int>(call_id.size()), call_id.data());
+        sip(i).hang_up(loop_.now(), sip::SipHangUp::kNotAcceptable);
+        return;
+      }
       calls_.from_line(index_, 0, Event{.kind = K::kIncoming, .number = ev.peer, .call_id = call_id,
                                         .peer_name = ev.peer_name, .sdp = ev.sdp});
       // The call layer took it when one of its calls carries this Call-ID

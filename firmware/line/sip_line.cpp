@@ -111,6 +111,7 @@ void SipLine::send(std::uint32_t, std::string_view bytes) {
 void SipLine::tx_send(sip::TxId, std::uint32_t peer, std::string_view bytes) { send(peer, bytes); }
 
 void SipLine::on_sip_transport_up() {
+  path_up_ = true;
   reg_.set_local_address(transport_.local_host(), transport_.local_port());
   if (started_ && reg_.stopped()) reg_.start(loop_.now());
   pump();
@@ -118,9 +119,15 @@ void SipLine::on_sip_transport_up() {
 
 void SipLine::on_sip_transport_down(std::string_view why) {
   const TimeMs now = loop_.now();
+  const bool was_up = path_up_;
+  path_up_ = false;
   transport_.set_keepalive(false);
   if (reg_tx_ != 0) tx_.transport_error(reg_tx_);  // -> tx_failed: the REGISTER in flight failed
   reg_.on_connection_lost(now, why);
+  // The path never came up: the REGISTER waiting for it cannot go, and
+  // that round failed (offline, backoff) rather than reopening at once, for
+  // ever, while the registrar refuses connections.
+  if (!was_up) reg_.on_unreachable(now, why);
   if (reg_.stopped() && started_) {
     // Never reached the server yet: offline with the transport's words,
     // and again after the registration's own backoff.
@@ -195,7 +202,7 @@ void SipLine::pump() {
         reg_.on_transport_error(now, req.cseq, words);
       }
     }
-  } else if (!reg_.stopped()) {
+  } else if (reg_.request_waiting()) {
     transport_.open();  // the REGISTER waits in the engine until the path is up
   }
   report();
@@ -213,7 +220,10 @@ void SipLine::report() {
 }
 
 void SipLine::rearm() {
-  TimeMs next = std::min<TimeMs>(reg_.next_wakeup(), tx_.next_wakeup());
+  // A REGISTER waiting for the path goes out from on_sip_transport_up (or
+  // fails with on_sip_transport_down): a timer for it now would only spin.
+  const TimeMs reg_next = reg_.request_waiting() && !transport_.is_up() ? sip::kRegistrationNever : reg_.next_wakeup();
+  TimeMs next = std::min<TimeMs>(reg_next, tx_.next_wakeup());
   if (calls_) next = std::min<TimeMs>(next, calls_->next_sip_wakeup());
   if (timer_.valid() && next == timer_at_) return;
   if (next == sip::kRegistrationNever || next == sip::kNever) {

@@ -116,6 +116,7 @@ class SipLine final : public SipTransportObserver,
   std::uint32_t reg_cseq_ = 0;
   bool started_ = false;
   bool registered_once_ = false;
+  bool path_up_ = false;  // the transport said up since it last said down
   FixedString<limits::kCallReasonMax> reason_;
   FixedString<limits::kHostMax + 8> contact_host_;
   protocol::sip::SipMessage scratch_;  // a received message, parsed

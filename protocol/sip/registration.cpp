@@ -514,6 +514,13 @@ void Registration::on_connection_lost(TimeMs now, std::string_view words) {
   // Offline and waiting: the retry already scheduled stands.
 }
 
+void Registration::on_unreachable(TimeMs now, std::string_view words) {
+  if (!pending_ || in_flight_ || mode_ == Mode::kStopped) return;
+  Reason why(mode_ == Mode::kUnregistering ? "unregister not sent: " : "cannot reach the registrar: ");
+  why.append(words);
+  fail(now, why.view());
+}
+
 void Registration::tick(TimeMs now) {
   if (in_flight_ && now >= answer_deadline_) {
     fail(now, mode_ == Mode::kUnregistering ? "unregister not answered (timeout)"

@@ -138,10 +138,18 @@ class Registration {
   void on_transport_error(TimeMs now, std::uint32_t cseq, std::string_view words);
   // The connection broke or its keep-alive went unanswered.
   void on_connection_lost(TimeMs now, std::string_view words);
+  // The path to the registrar could not be opened while a REGISTER waited
+  // for it (`words` say why): that round failed as if the REGISTER had been
+  // sent, so a registrar that stays away is retried with backoff, not at
+  // the speed of connection refusals.
+  void on_unreachable(TimeMs now, std::string_view words);
   void tick(TimeMs now);
 
   // Outputs.
   bool take_request(RegisterRequest& out);
+  // A REGISTER waits to be taken (next_wakeup() is then "now"): the line
+  // takes it once its path is up.
+  bool request_waiting() const { return pending_; }
   bool take_state_change();
   RegistrationState state() const { return state_; }
   std::string_view reason() const { return reason_.view(); }

@@ -201,8 +201,10 @@ bool SipCall::matches(const SipMessage& m) const {
     return dialog_.remote.tag.empty() || from->tag.view() == dialog_.remote.tag.view();
   }
   // No To tag: the INVITE, its retransmissions and its CANCEL; only the far
-  // end of an incoming call sends those.
-  return !outgoing_ && from->tag.view() == dialog_.remote.tag.view();
+  // end of an incoming call sends those. Any other request without one is
+  // outside every dialog (an OPTIONS that reuses the Call-ID), for the router.
+  const std::string_view method = m.method();
+  return !outgoing_ && (method == "INVITE" || method == "CANCEL") && from->tag.view() == dialog_.remote.tag.view();
 }
 
 void SipCall::receive(TimeMs now, const SipMessage& m, TxId id) {
@@ -302,7 +304,10 @@ void SipCall::hang_up(TimeMs now, SipHangUp how) {
       if (!send_cancel(now)) finish();
       return;
     case Phase::kOffered:
-      respond_invite(now, how == SipHangUp::kDecline ? 603 : how == SipHangUp::kBusy ? 486 : 480);
+      respond_invite(now, how == SipHangUp::kDecline          ? 603
+                          : how == SipHangUp::kBusy          ? 486
+                          : how == SipHangUp::kNotAcceptable ? 488
+                                                             : 480);
       finish();
       return;
     case Phase::kAnswered:

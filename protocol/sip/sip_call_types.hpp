@@ -50,6 +50,7 @@ enum class SipHangUp : std::uint8_t {
   kTerminate,  // 480 Temporarily Unavailable to an unanswered INVITE; else CANCEL or BYE
   kDecline,    // 603 Decline
   kBusy,       // 486 Busy Here
+  kNotAcceptable,  // 488 Not Acceptable Here: the INVITE's offer cannot be used
 };
 
 struct SipCallEvent {

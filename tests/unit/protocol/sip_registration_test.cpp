@@ -769,6 +769,36 @@ TEST(Registration, ConnectionLostWhileRegisteredRegistersAtOnce) {
   EXPECT_EQ(h.reg().retry_at(), retry);
 }
 
+TEST(Registration, PathThatCannotOpenFailsTheWaitingRoundWithBackoff) {
+  Harness h;
+  h.start();
+  h.ok(600);
+  h.advance(100 * kSecond);
+  // The connection broke: a REGISTER waits for the line to open a new one.
+  h.reg().on_connection_lost(h.now(), "reset");
+  EXPECT_TRUE(h.reg().request_waiting());
+  EXPECT_EQ(h.reg().next_wakeup(), h.now());
+  // It cannot be opened: that round failed, and the next waits its backoff
+  // instead of reopening at once for as long as the registrar refuses.
+  h.reg().on_unreachable(h.now(), "cannot reach 10.0.0.1:5060: connection refused");
+  EXPECT_FALSE(h.reg().request_waiting());
+  h.pump();
+  EXPECT_EQ(h.sent().size(), 1u);
+  EXPECT_EQ(h.reg().state(), RegistrationState::kOffline);
+  EXPECT_EQ(h.reg().reason(), "cannot reach the registrar: cannot reach 10.0.0.1:5060: connection refused");
+  EXPECT_EQ(h.reg().failures(), 1);
+  const TimeMs retry = h.reg().retry_at();
+  EXPECT_GE(retry - h.now(), 4 * kSecond);
+  EXPECT_LE(retry - h.now(), 6 * kSecond);
+  EXPECT_EQ(h.reg().next_wakeup(), retry);
+  // With nothing waiting, another report changes nothing.
+  h.reg().on_unreachable(h.now(), "connection refused");
+  EXPECT_EQ(h.reg().retry_at(), retry);
+  h.run(retry);
+  ASSERT_EQ(h.sent().size(), 2u);
+  EXPECT_EQ(h.last().at, retry);
+}
+
 TEST(Registration, KeepAliveIsDueEveryIntervalWhileRegistered) {
   Harness h;
   h.start();
