@@ -225,6 +225,16 @@ void IceAgent::on_pair_cb(NiceAgent*, unsigned, unsigned component, void* l, voi
 void IceAgent::on_recv_cb(NiceAgent*, unsigned, unsigned component, unsigned len, char* buf,
                           void* p) {
   auto* self = static_cast<IceAgent*>(p);
+  // We are inside the dispatch of libnice's socket source. GLib blocks a
+  // source around its dispatch unless it may recurse, and blocking a source
+  // with a descriptor removes and re-adds its poll record, each time writing
+  // the context's wake-up eventfd: two writes per packet, and one more poll
+  // round or read to consume them. Nothing on this context iterates it from
+  // inside a callback (no blocking nice_agent_recv, one thread), so the
+  // socket sources may recurse and the writes go away. libnice offers no
+  // handle on its sources; this callback is where one is current.
+  if (GSource* source = g_main_current_source(); source && !g_source_get_can_recurse(source))
+    g_source_set_can_recurse(source, TRUE);
   if (component != 1 || !self->cb_.on_datagram) return;
   self->cb_.on_datagram({reinterpret_cast<const std::uint8_t*>(buf), len});
 }
