@@ -45,7 +45,9 @@ def log(*a):
 
 
 def syscalls_per_s(pid, seconds):
-    """System calls of every thread of `pid` per second, by name (strace -c)."""
+    """System calls of every thread of `pid` per second, by name (strace -c);
+    "NAME failed" counts those that returned an error (a recvmsg or read
+    finding nothing: EAGAIN)."""
     r = subprocess.run(["timeout", "-s", "INT", str(seconds), "strace", "-c", "-f", "-q", "-p", str(pid)],
                        capture_output=True, text=True)
     counts = {}
@@ -54,6 +56,8 @@ def syscalls_per_s(pid, seconds):
         # % time, seconds, usecs/call, calls, [errors,] syscall
         if len(f) >= 5 and f[0].replace(".", "", 1).isdigit() and f[-1] != "total":
             counts[f[-1]] = int(f[3]) / seconds
+            if len(f) == 6:
+                counts[f[-1] + " failed"] = int(f[4]) / seconds
     return counts
 
 
@@ -199,14 +203,18 @@ def main():
                 print(f"--- self time by {sort} ---\n{rep}", file=sys.stderr)
             hang_up()
         elif a.wakeups:
+            time.sleep(2)  # the audio clock runs for its first second, then sleeps on hook
             out["wakeups_idle"] = syscalls_per_s(y.agent.proc.pid, a.wakeups)
             assert ctl.request({"cmd": "dial", "to": NUMBER})["ok"]
             call_state("connected")
-            time.sleep(2)
+            # Past the call's set-up tail: libnice keeps its connectivity-check
+            # timer ticking every Ta (20 ms) for its idle-timeout (5 s) after
+            # the checks end, 250 wake-ups once per call.
+            time.sleep(6)
             out["wakeups_call"] = syscalls_per_s(y.agent.proc.pid, a.wakeups)
             hang_up()
             for what in ("idle", "call"):
-                top = sorted(out["wakeups_" + what].items(), key=lambda kv: -kv[1])[:8]
+                top = sorted(out["wakeups_" + what].items(), key=lambda kv: -kv[1])[:10]
                 log(f"{what}: " + ", ".join(f"{k} {v:.1f}/s" for k, v in top))
         elif a.soak_faults:
             out.update(soak_with_faults(y, ctl, p, a.soak_faults, call_state))
