@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Footprint and speed of dialtoned, side by side with Debian's baresip.
 #   bench/run.sh          set up, build (build-bench/, -DDIALTONE_BENCH=ON),
-#                         run every benchmark, print the table (~4 min)
+#                         run every benchmark, print the table (~6 min;
+#                         BENCH_WINDOW, BENCH_CALLS, BENCH_IDLE: seconds in a
+#                         call, set-ups, seconds on hook)
 #   bench/run.sh --soak   100 calls back to back: RSS and open fds every tenth
 #   bench/run.sh --soak --faults [MINUTES]
 #                         calls for MINUTES (default 60) while the simulator
@@ -21,6 +23,7 @@ build="$here/build-bench"
 soak=0
 profile=0
 window=${BENCH_WINDOW:-30}
+idle=${BENCH_IDLE:-60}
 calls=${BENCH_CALLS:-10}
 faults=0
 [ "${1:-}" = "--soak" ] && soak=1
@@ -75,11 +78,11 @@ echo "bench: microbenchmarks" >&2
 "$build/bench/latency_probe" >"$out/latency.json"
 echo "bench: dialtoned in a call against the simulator (${window} s window, $calls set-ups)" >&2
 "$netns" $py agent_bench.py --build "$build" --preload "$build/bench/alloc_preload.so" \
-  --window "$window" --calls "$calls" >"$out/agent.json"
+  --window "$window" --calls "$calls" --idle "$idle" >"$out/agent.json"
 echo "bench: baresip calling baresip" >&2
 if command -v baresip >/dev/null; then
   "$netns" $py baresip_bench.py --preload "$build/bench/alloc_preload.so" \
-    --window "$window" --calls "$calls" >"$out/baresip.json" || echo '{"error":"baresip bench failed"}' >"$out/baresip.json"
+    --window "$window" --calls "$calls" --idle "$idle" >"$out/baresip.json" || echo '{"error":"baresip bench failed"}' >"$out/baresip.json"
 else
   echo '{"error":"baresip not installed"}' >"$out/baresip.json"
 fi
