@@ -15,6 +15,10 @@
 #   bench/run.sh --profile
 #                         perf samples dialtoned for 20 s in a call and prints
 #                         its CPU by library and symbol (what to work on next)
+#   bench/run.sh --opus   Opus complexity 0..10 at every board's rate: quality
+#                         (frequency-weighted segmental SNR ...) against
+#                         instructions per frame (callgrind), ~8 min; how the
+#                         boards' complexities were chosen (docs/boards.md)
 # Never part of the pass/fail tests. Calls run on loopback inside a private
 # network namespace (scripts/in-netns.sh); needs root.
 set -euo pipefail
@@ -31,6 +35,8 @@ if [ "$soak" = 1 ] && [ "${2:-}" = "--faults" ]; then faults=${3:-60}; fi
 [ "${1:-}" = "--profile" ] && profile=1
 wakeups=0
 [ "${1:-}" = "--wakeups" ] && wakeups=1
+opus=0
+[ "${1:-}" = "--opus" ] && opus=1
 
 # Packages and build: setup.sh installs Dialtone's packages and builds the
 # tree configured here (benchmarks on, unit tests off: fewer targets).
@@ -51,6 +57,11 @@ netns="$here/scripts/in-netns.sh"
 py=/usr/bin/python3
 cd "$here/bench"
 
+if [ "$opus" = 1 ]; then
+  command -v valgrind >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >&2
+  $py opus_complexity.py --build "$build"
+  exit 0
+fi
 if [ "$wakeups" = 1 ]; then
   command -v strace >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >&2
   "$netns" $py agent_bench.py --build "$build" --preload "$build/bench/alloc_preload.so" --wakeups 10 >/dev/null

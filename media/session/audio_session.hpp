@@ -110,6 +110,7 @@ class AudioSession {
   // The direction the last completed offer/answer gave us.
   sdp::Direction direction() const { return negotiated_.direction; }
   const MediaTransport& transport() const { return transport_; }
+  const OpusCodec& opus() const { return opus_; }
 
   // Sends an RTCP BYE and releases ICE (also from the destructor).
   void close();
