@@ -55,6 +55,8 @@ pkg_check_modules(GPIOD REQUIRED IMPORTED_TARGET libgpiod)
 pkg_check_modules(SPEEXDSP REQUIRED IMPORTED_TARGET speexdsp)
 # Host name lookups that do not block the event loop (protocol/dns/).
 pkg_check_modules(CARES REQUIRED IMPORTED_TARGET libcares)
+# SIP grammar (protocol/sip/): oSIP's parser, allocating from our pool.
+pkg_check_modules(OSIP2 REQUIRED IMPORTED_TARGET libosip2)
 
 function(dialtone_find_plain name header)
   find_path(${name}_INCLUDE_DIR ${header} REQUIRED)
