@@ -6,7 +6,8 @@ bench/run.sh starts it. Prints one JSON object on stdout.
   agent_bench.py --build DIR --preload SO [--window 30] [--calls 10] [--soak N]
 
 Measures, in this order, on one agent process:
-  idle      CPU of the registered, on-hook agent over 10 s (the baseline)
+  idle      CPU of the registered, on-hook agent over --idle s (60: two of
+            the line's 30 s keep-alive pings; the baseline, target 0.05 %)
   call      one call to +14255550199 (answers at once, plays 1000 Hz): after
             5 s of settling, a --window s steady window: user+sys CPU from
             /proc/PID/stat, VmRSS every second, VmHWM at the end, and the heap
@@ -45,7 +46,9 @@ def log(*a):
 
 
 def syscalls_per_s(pid, seconds):
-    """System calls of every thread of `pid` per second, by name (strace -c)."""
+    """System calls of every thread of `pid` per second, by name (strace -c);
+    "NAME failed" counts those that returned an error (a recvmsg or read
+    finding nothing: EAGAIN)."""
     r = subprocess.run(["timeout", "-s", "INT", str(seconds), "strace", "-c", "-f", "-q", "-p", str(pid)],
                        capture_output=True, text=True)
     counts = {}
@@ -54,6 +57,8 @@ def syscalls_per_s(pid, seconds):
         # % time, seconds, usecs/call, calls, [errors,] syscall
         if len(f) >= 5 and f[0].replace(".", "", 1).isdigit() and f[-1] != "total":
             counts[f[-1]] = int(f[3]) / seconds
+            if len(f) == 6:
+                counts[f[-1] + " failed"] = int(f[4]) / seconds
     return counts
 
 
@@ -132,6 +137,8 @@ def main():
     ap.add_argument("--window", type=float, default=30)
     ap.add_argument("--calls", type=int, default=10)
     ap.add_argument("--soak", type=int, default=0)
+    ap.add_argument("--idle", type=float, default=60, help="seconds of the on-hook CPU window")
+    ap.add_argument("--idle-only", action="store_true", help="measure the on-hook agent, then stop")
     ap.add_argument("--soak-faults", type=float, default=0, metavar="MINUTES")
     ap.add_argument("--profile", type=float, default=0,
                     help="instead of the benchmarks: sample dialtoned with perf for this many "
@@ -199,26 +206,35 @@ def main():
                 print(f"--- self time by {sort} ---\n{rep}", file=sys.stderr)
             hang_up()
         elif a.wakeups:
+            time.sleep(2)  # the audio clock runs for its first second, then sleeps on hook
             out["wakeups_idle"] = syscalls_per_s(y.agent.proc.pid, a.wakeups)
             assert ctl.request({"cmd": "dial", "to": NUMBER})["ok"]
             call_state("connected")
-            time.sleep(2)
+            # Past the call's set-up tail: libnice keeps its connectivity-check
+            # timer ticking every Ta (20 ms) for its idle-timeout (5 s) after
+            # the checks end, 250 wake-ups once per call.
+            time.sleep(6)
             out["wakeups_call"] = syscalls_per_s(y.agent.proc.pid, a.wakeups)
             hang_up()
             for what in ("idle", "call"):
-                top = sorted(out["wakeups_" + what].items(), key=lambda kv: -kv[1])[:8]
+                top = sorted(out["wakeups_" + what].items(), key=lambda kv: -kv[1])[:10]
                 log(f"{what}: " + ", ".join(f"{k} {v:.1f}/s" for k, v in top))
         elif a.soak_faults:
             out.update(soak_with_faults(y, ctl, p, a.soak_faults, call_state))
         elif not a.soak:
-            time.sleep(2)
+            time.sleep(2)  # the audio clock runs for its first second, then sleeps on hook
             c0 = p.cpu_s()
             t0 = time.monotonic()
-            time.sleep(10)
+            time.sleep(a.idle)
             out["idle_cpu_pct"] = 100 * (p.cpu_s() - c0) / (time.monotonic() - t0)
+            out["idle_window_s"] = a.idle
             out["idle_rss_kb"] = p.status()["VmRSS"]
             out["idle_rss_anon_kb"] = p.status().get("RssAnon")
-            log(f"idle: {out['idle_cpu_pct']:.2f}% CPU, RSS {out['idle_rss_kb']} kB")
+            log(f"idle: {out['idle_cpu_pct']:.3f}% CPU over {a.idle:.0f} s, RSS {out['idle_rss_kb']} kB")
+            if a.idle_only:
+                out["agent_exit_code"] = y.agent.stop()
+                print(json.dumps(out))
+                return
 
             # ---- one call, steady window -------------------------------------------------
             assert ctl.request({"cmd": "dial", "to": NUMBER})["ok"]

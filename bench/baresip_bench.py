@@ -7,7 +7,7 @@ audio player (baresip decodes on packet arrival; the player would only copy).
 Caller A is what we compare with dialtoned; the callee B answers at once
 (answermode=auto). Runs inside a private network namespace. Prints JSON.
 
-  baresip_bench.py --preload SO [--window 30] [--calls 10]
+  baresip_bench.py --preload SO [--window 30] [--calls 10] [--idle 60]
 """
 import argparse
 import json
@@ -153,6 +153,7 @@ def main():
     ap.add_argument("--preload", required=True)
     ap.add_argument("--window", type=float, default=30)
     ap.add_argument("--calls", type=int, default=10)
+    ap.add_argument("--idle", type=float, default=60, help="seconds of the idle CPU window (as agent_bench.py)")
     a = ap.parse_args()
     out = {"version": subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "baresip-core"],
                                      capture_output=True, text=True).stdout}
@@ -196,7 +197,7 @@ def run(a, out, acaller, b, mediaenc, heap_file):
         time.sleep(1)
         pa, pb = Proc(acaller.proc.pid), Proc(b.proc.pid)
         c0, t0 = pa.cpu_s(), time.monotonic()
-        time.sleep(10)
+        time.sleep(a.idle)
         out["idle_cpu_pct"] = 100 * (pa.cpu_s() - c0) / (time.monotonic() - t0)
         out["idle_rss_kb"] = pa.status()["VmRSS"]
         establish = ["CALL_ESTABLISHED"]

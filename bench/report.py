@@ -89,7 +89,7 @@ def main():
     kb = 1024
     rows = [
         ("CPU in a call, % of one core", ag.get("call_cpu_pct"), bs.get("call_cpu_pct"), "half", 2),
-        ("CPU idle (registered, on hook), %", ag.get("idle_cpu_pct"), bs.get("idle_cpu_pct"), None, 2),
+        ("CPU idle (registered, on hook), %", ag.get("idle_cpu_pct"), bs.get("idle_cpu_pct"), "idle", 3),
         ("CPU of the call alone (call - idle), %",
          (ag["call_cpu_pct"] - ag["idle_cpu_pct"]) if "call_cpu_pct" in ag else None,
          (bs["call_cpu_pct"] - bs["idle_cpu_pct"]) if "call_cpu_pct" in bs else None, None, 2),
@@ -127,6 +127,8 @@ def main():
         verdict = ""
         if target == "half" and isinstance(x, float) and isinstance(y, float):
             verdict = f"<= 0.50x: {'met' if x <= 0.5 * y else 'MISSED'}"
+        if target == "idle" and isinstance(x, float):
+            verdict = f"<= 0.05 %: {'met' if x <= 0.05 else 'MISSED'}"
         if target == "noslower" and isinstance(x, float) and isinstance(y, float):
             verdict = f"no slower: {'met' if x <= y else 'MISSED'}"
         print(f"{name:58} {fmt(x, '', nd):>10} {fmt(y, '', nd):>10} {ratio(x, y):>6}  {verdict}")

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Footprint and speed of dialtoned, side by side with Debian's baresip.
 #   bench/run.sh          set up, build (build-bench/, -DDIALTONE_BENCH=ON),
-#                         run every benchmark, print the table (~4 min)
+#                         run every benchmark, print the table (~6 min;
+#                         BENCH_WINDOW, BENCH_CALLS, BENCH_IDLE: seconds in a
+#                         call, set-ups, seconds on hook)
 #   bench/run.sh --soak   100 calls back to back: RSS and open fds every tenth
 #   bench/run.sh --soak --faults [MINUTES]
 #                         calls for MINUTES (default 60) while the simulator
@@ -13,6 +15,10 @@
 #   bench/run.sh --profile
 #                         perf samples dialtoned for 20 s in a call and prints
 #                         its CPU by library and symbol (what to work on next)
+#   bench/run.sh --opus   Opus complexity 0..10 at every board's rate: quality
+#                         (frequency-weighted segmental SNR ...) against
+#                         instructions per frame (callgrind), ~8 min; how the
+#                         boards' complexities were chosen (docs/boards.md)
 # Never part of the pass/fail tests. Calls run on loopback inside a private
 # network namespace (scripts/in-netns.sh); needs root.
 set -euo pipefail
@@ -21,6 +27,7 @@ build="$here/build-bench"
 soak=0
 profile=0
 window=${BENCH_WINDOW:-30}
+idle=${BENCH_IDLE:-60}
 calls=${BENCH_CALLS:-10}
 faults=0
 [ "${1:-}" = "--soak" ] && soak=1
@@ -28,6 +35,8 @@ if [ "$soak" = 1 ] && [ "${2:-}" = "--faults" ]; then faults=${3:-60}; fi
 [ "${1:-}" = "--profile" ] && profile=1
 wakeups=0
 [ "${1:-}" = "--wakeups" ] && wakeups=1
+opus=0
+[ "${1:-}" = "--opus" ] && opus=1
 
 # Packages and build: setup.sh installs Dialtone's packages and builds the
 # tree configured here (benchmarks on, unit tests off: fewer targets).
@@ -48,6 +57,11 @@ netns="$here/scripts/in-netns.sh"
 py=/usr/bin/python3
 cd "$here/bench"
 
+if [ "$opus" = 1 ]; then
+  command -v valgrind >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >&2
+  $py opus_complexity.py --build "$build"
+  exit 0
+fi
 if [ "$wakeups" = 1 ]; then
   command -v strace >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >&2
   "$netns" $py agent_bench.py --build "$build" --preload "$build/bench/alloc_preload.so" --wakeups 10 >/dev/null
@@ -75,11 +89,11 @@ echo "bench: microbenchmarks" >&2
 "$build/bench/latency_probe" >"$out/latency.json"
 echo "bench: dialtoned in a call against the simulator (${window} s window, $calls set-ups)" >&2
 "$netns" $py agent_bench.py --build "$build" --preload "$build/bench/alloc_preload.so" \
-  --window "$window" --calls "$calls" >"$out/agent.json"
+  --window "$window" --calls "$calls" --idle "$idle" >"$out/agent.json"
 echo "bench: baresip calling baresip" >&2
 if command -v baresip >/dev/null; then
   "$netns" $py baresip_bench.py --preload "$build/bench/alloc_preload.so" \
-    --window "$window" --calls "$calls" >"$out/baresip.json" || echo '{"error":"baresip bench failed"}' >"$out/baresip.json"
+    --window "$window" --calls "$calls" --idle "$idle" >"$out/baresip.json" || echo '{"error":"baresip bench failed"}' >"$out/baresip.json"
 else
   echo '{"error":"baresip not installed"}' >"$out/baresip.json"
 fi

@@ -38,6 +38,10 @@ struct BoardDescription {
   GpioLayout gpio;                  // used when !simulated_handset
   bool hardware_ringer;             // false: the firmware plays tones->ring into the earpiece
   const hal::TonePlan* tones;
+  // Opus encoder complexity, 0..10, chosen for this board's CPU by
+  // bench/opus_complexity.py (quality against instructions per frame; the
+  // figures are in docs/boards.md, "Opus complexity").
+  std::uint8_t opus_complexity;
 };
 
 // nullptr for an unknown name.

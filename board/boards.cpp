@@ -9,10 +9,19 @@ using hal::Key;
 using hal::KeyLine;
 using hal::LineBias;
 
+// Opus complexity (bench/run.sh --opus; docs/boards.md, "Opus complexity",
+// has the table). At the agent's 32 kbit/s, in frequency-weighted segmental
+// SNR of the speech band, complexity 4 is the knee: at 16 kHz 0 -> 4 gains
+// 2.3 dB for 2.3x the encoder's instructions, 4 -> 8 only 0.5 dB more for
+// 1.9x again (48 kHz alike), and with libopus 1.3.1 4 measures as 5 does and
+// 9 and 10 as 8.
+
 // --- sim: the simulated board of the tests and the lab ---------------------
 // 16 kHz (wideband, Opus's native rate, and a third of 48 kHz's work).
 // Audio defaults to the file backend with no files: a silent microphone and
 // a discarded earpiece, until the config's "audio" names real ones.
+// Opus at the knee, 4: 1.46 M x86-64 instructions per 20 ms frame, 73 M a
+// second, about 1 % of a PC's core.
 constexpr BoardDescription kSim{
     .name = "sim",
     .summary = "simulated handset (control socket), WAV file audio",
@@ -22,6 +31,7 @@ constexpr BoardDescription kSim{
     .gpio = {},
     .hardware_ringer = false,
     .tones = &kTonePlanUs,
+    .opus_complexity = 4,
 };
 
 constexpr BoardDescription kSimUk = [] {
@@ -45,6 +55,16 @@ constexpr BoardDescription kSimUk = [] {
 // pressed = low, active_low = true.
 //
 // Ringer: the line drives the bell driver's enable input, active high.
+//
+// Opus complexity 1: the highest whose encoder stays within 5 % of the
+// smallest core this board runs on, the Pi 3's Cortex-A53 at 1.2 GHz.
+// Taking that in-order core at about one cycle per instruction counted on
+// x86-64 (an estimate until counted on the board: the bench runs there
+// too), each million instructions per 20 ms frame is ~4 % of it. At 48 kHz
+// complexity 1 codes SILK wideband for 0.81 M per frame (~3.4 %); from 2 up
+// libopus switches to hybrid fullband, spending bits above the 8 kHz a
+// handset reproduces: 2 costs 1.35 M (~5.6 %) for +0.5 dB in the speech
+// band, the knee 4 costs 1.71 M (~7 %) for +1.4 dB.
 constexpr GpioLine key_line(int offset) { return GpioLine{offset, true, LineBias::kPullUp}; }
 
 constexpr KeyLine kPiKeys[] = {
@@ -70,6 +90,7 @@ constexpr BoardDescription kPiHandset{
         },
     .hardware_ringer = true,
     .tones = &kTonePlanUs,
+    .opus_complexity = 1,
 };
 
 constexpr BoardDescription kPiHandsetUk = [] {
@@ -87,6 +108,7 @@ constexpr const hal::TonePlan* kTonePlans[] = {&kTonePlanUs, &kTonePlanUk};
 // The tables are checked where they are written.
 constexpr bool valid(const BoardDescription& b) {
   if (b.sample_rate != 8000 && b.sample_rate != 16000 && b.sample_rate != 48000) return false;
+  if (b.opus_complexity > 10) return false;
   // (b.tones is checked by the unit tests: comparing the address of an
   // inline variable with null is not a constant expression under ASan.)
   if (!b.simulated_handset) {

@@ -12,6 +12,7 @@
 
 #include "board/board.hpp"
 #include "board/hal_factory.hpp"
+#include "firmware/app/audio_session_config.hpp"
 #include "firmware/app/event_publisher.hpp"
 #include "firmware/app/line_reporter.hpp"
 #include "firmware/app/phone.hpp"
@@ -234,9 +235,7 @@ int main(int argc, char** argv) {
       DT_LOGE("main", "cannot create or load the DTLS certificate in %s", g_config.state_dir.c_str());
       return 1;
     }
-    media::AudioSessionConfig media_cfg;
-    media_cfg.ice = app::ice_config_from(g_config.ice);
-    media_cfg.board_rate = desc->sample_rate;
+    const media::AudioSessionConfig media_cfg = app::audio_session_config(*desc, app::ice_config_from(g_config.ice));
     static app::SessionMedia media0(loop, glib, cert, media_cfg, 0, calls, device, events);
     static app::SessionMedia media1(loop, glib, cert, media_cfg, 1, calls, device, events);
     calls.set_media(0, &media0);

@@ -136,24 +136,11 @@ void EventLoop::attach_glib(GMainContext* ctx) {
     return;
   }
   glib_ = ctx;
-  // GLib signals its own wake-up descriptor whenever it blocks and unblocks
-  // a source's descriptors around a dispatch, even on the owning thread, so
-  // every packet libnice receives would cost a second poll round just to
-  // read that signal back. We own the context and query it every round:
-  // after a dispatch we consume the signal ourselves. On a context with no
-  // source yet, the wake-up descriptor is the only one it reports.
-  glib_wakeup_fd_ = -1;
-  gint priority = 0;
-  gint timeout = -1;
-  GPollFD fds[2];
-  g_main_context_prepare(ctx, &priority);
-  if (g_main_context_query(ctx, G_MAXINT, &timeout, fds, 2) == 1) glib_wakeup_fd_ = fds[0].fd;
 }
 
 void EventLoop::detach_glib() {
   if (glib_) g_main_context_release(glib_);
   glib_ = nullptr;
-  glib_wakeup_fd_ = -1;
 }
 
 void EventLoop::run_once(TimeMs max_wait_ms) {
@@ -213,13 +200,13 @@ void EventLoop::run_once(TimeMs max_wait_ms) {
   }
   if (glib_) {
     auto* gfds = reinterpret_cast<GPollFD*>(pollfds_ + ours);
-    if (g_main_context_check(glib_, glib_priority, gfds, glib_n)) {
-      g_main_context_dispatch(glib_);
-      if (glib_wakeup_fd_ >= 0) {
-        std::uint64_t signals = 0;  // the descriptor is non-blocking: EAGAIN when nothing was signalled
-        (void)!::read(glib_wakeup_fd_, &signals, sizeof signals);
-      }
-    }
+    // GLib's own wake-up eventfd is among the descriptors it asked us to
+    // poll; when it was signalled, check() consumes it. It is signalled when
+    // a source's descriptors are added or removed (libnice's socket sources
+    // may recurse, so a dispatch no longer does that: ice_agent.cpp), which
+    // now happens at call set-up and teardown, not per packet; reading it
+    // after every dispatch would cost a failed read per packet instead.
+    if (g_main_context_check(glib_, glib_priority, gfds, glib_n)) g_main_context_dispatch(glib_);
   }
   now_ = monotonic_ms();
   fire_due_timers();

@@ -89,7 +89,6 @@ class EventLoop {
   bool stop_ = false;
 
   GMainContext* glib_ = nullptr;
-  int glib_wakeup_fd_ = -1;  // GLib's own wake-up eventfd, drained after each dispatch
   pollfd pollfds_[limits::kMaxFds + limits::kMaxGlibFds];
 };
 

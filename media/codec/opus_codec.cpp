@@ -32,6 +32,13 @@ bool OpusCodec::init(const OpusConfig& c) {
   return true;
 }
 
+int OpusCodec::complexity() const {
+  opus_int32 c = -1;
+  // opus_encoder_ctl takes a non-const encoder even to read a setting.
+  if (!ready_ || opus_encoder_ctl(const_cast<OpusCodec*>(this)->enc(), OPUS_GET_COMPLEXITY(&c)) != OPUS_OK) return -1;
+  return c;
+}
+
 int OpusCodec::encode(std::span<const std::int16_t> pcm, std::span<std::uint8_t> payload) {
   if (!ready_ || pcm.size() < frame_samples()) return -1;
   std::size_t max = payload.size() < limits::kCodecPayloadMax ? payload.size() : limits::kCodecPayloadMax;

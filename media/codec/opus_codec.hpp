@@ -21,7 +21,7 @@ namespace dialtone::media {
 
 struct OpusConfig {
   int bitrate = 32000;          // bit/s; 32 kbit/s is wideband speech with room for FEC
-  int complexity = 5;           // 0..10: 5 keeps a small ARM core well inside 20 ms
+  int complexity = 5;           // 0..10; dialtoned takes the board's (board/boards.cpp)
   int expected_loss_percent = 10;  // FEC (LBRR) is only coded when > 0
   bool fec = true;
   bool dtx = false;             // DTX would starve the peer's jitter estimate
@@ -36,6 +36,9 @@ class OpusCodec final : public Codec {
   // limits::kOpus*StateBytes (a different libopus build) or refuses a setting.
   bool init(const OpusConfig& config = {});
   bool ready() const { return ready_; }
+  // The complexity the encoder runs with, as libopus reports it
+  // (OPUS_GET_COMPLEXITY); -1 before init().
+  int complexity() const;
 
   sdp::CodecKind kind() const override { return sdp::CodecKind::kOpus; }
   std::uint32_t sample_rate() const override { return pcm_rate_; }

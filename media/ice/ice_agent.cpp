@@ -32,6 +32,15 @@ CandidateType to_type(const NiceCandidate* c) {
 // released, the agent can go.
 void close_done(GObject* agent, GAsyncResult*, gpointer) { g_object_unref(agent); }
 
+// The source that resumes reception: never ready, its prepare() is what
+// runs, at the start of each round of the context.
+struct ResumeSource {
+  GSource base;
+  IceAgent* agent;
+};
+gboolean resume_check(GSource*) { return FALSE; }
+gboolean resume_dispatch(GSource*, GSourceFunc, gpointer) { return G_SOURCE_CONTINUE; }
+
 }  // namespace
 
 const char* to_string(IceState s) {
@@ -121,6 +130,14 @@ bool IceAgent::start(const IceConfig& config, Callbacks callbacks) {
   }
   if (config.relay_only && !config.turn.configured())
     DT_LOGW(kMod, "relay_only without ice.turn: there will be no usable candidate");
+
+  static GSourceFuncs resume_funcs = {on_resume_prepare, resume_check, resume_dispatch, nullptr, nullptr, nullptr};
+  resume_source_ = g_source_new(&resume_funcs, sizeof(ResumeSource));
+  reinterpret_cast<ResumeSource*>(resume_source_)->agent = this;
+  // First among the sources: GLib stops preparing lower priorities once one
+  // is ready, and reception must resume before any socket is polled.
+  g_source_set_priority(resume_source_, G_PRIORITY_HIGH);
+  g_source_attach(resume_source_, ctx_);
 
   g_signal_connect(agent_, "candidate-gathering-done", G_CALLBACK(on_gathering_done_cb), this);
   g_signal_connect(agent_, "component-state-changed", G_CALLBACK(on_state_cb), this);
@@ -225,8 +242,46 @@ void IceAgent::on_pair_cb(NiceAgent*, unsigned, unsigned component, void* l, voi
 void IceAgent::on_recv_cb(NiceAgent*, unsigned, unsigned component, unsigned len, char* buf,
                           void* p) {
   auto* self = static_cast<IceAgent*>(p);
+  // We are inside the dispatch of libnice's socket source. GLib blocks a
+  // source around its dispatch unless it may recurse, and blocking a source
+  // with a descriptor removes and re-adds its poll record, each time writing
+  // the context's wake-up eventfd: two writes per packet, and one more poll
+  // round or read to consume them. Nothing on this context iterates it from
+  // inside a callback (no blocking nice_agent_recv, one thread), so the
+  // socket sources may recurse and the writes go away. libnice offers no
+  // handle on its sources; this callback is where one is current.
+  if (GSource* source = g_main_current_source(); source && !g_source_get_can_recurse(source))
+    g_source_set_can_recurse(source, TRUE);
+  // libnice reads a socket until it would block, so every datagram costs a
+  // second recvmsg that fails with EAGAIN, and GLib allocates and frees a
+  // GError for that failure (two heap calls). Pausing reception here ends
+  // libnice's read loop after this datagram (component_io_cb checks for a
+  // callback before each read, so nothing is read and dropped); the resume
+  // source attaches it again before the context polls, and poll reports a
+  // datagram still queued. Done before the datagram is handed on, while the
+  // agent surely lives: the handler may close it.
+  self->pause_reception();
   if (component != 1 || !self->cb_.on_datagram) return;
   self->cb_.on_datagram({reinterpret_cast<const std::uint8_t*>(buf), len});
+}
+
+void IceAgent::pause_reception() {
+  if (reception_paused_ || !agent_ || !resume_source_) return;
+  nice_agent_attach_recv(agent_, stream_, 1, ctx_, nullptr, nullptr);
+  reception_paused_ = true;
+}
+
+void IceAgent::resume_reception() {
+  if (!reception_paused_) return;
+  reception_paused_ = false;
+  if (agent_ && stream_)
+    nice_agent_attach_recv(agent_, stream_, 1, ctx_, reinterpret_cast<NiceAgentRecvFunc>(on_recv_cb), this);
+}
+
+int IceAgent::on_resume_prepare(GSource* source, int* timeout) {
+  *timeout = -1;
+  if (IceAgent* self = reinterpret_cast<ResumeSource*>(source)->agent) self->resume_reception();
+  return FALSE;
 }
 
 bool IceAgent::add_remote_line(std::string_view line, void** list) {
@@ -318,6 +373,13 @@ bool IceAgent::send(std::span<const std::uint8_t> datagram) {
 }
 
 void IceAgent::close() {
+  if (resume_source_) {
+    reinterpret_cast<ResumeSource*>(resume_source_)->agent = nullptr;
+    g_source_destroy(resume_source_);
+    g_source_unref(resume_source_);
+    resume_source_ = nullptr;
+  }
+  reception_paused_ = false;
   if (!agent_) return;
   g_signal_handlers_disconnect_by_data(agent_, this);
   if (stream_) nice_agent_attach_recv(agent_, stream_, 1, ctx_, nullptr, nullptr);

@@ -28,6 +28,7 @@
 #include "firmware/core/limits.hpp"
 
 typedef struct _GMainContext GMainContext;
+typedef struct _GSource GSource;
 typedef struct _NiceAgent NiceAgent;
 
 namespace dialtone::media {
@@ -125,12 +126,20 @@ class IceAgent {
                          void* self);
   static void on_recv_cb(NiceAgent*, unsigned stream, unsigned component, unsigned len, char* buf,
                          void* self);
+  // GSourceFuncs.prepare of resume_source_ (gboolean and gint are int).
+  static int on_resume_prepare(GSource* source, int* timeout);
+  void pause_reception();
+  void resume_reception();
   void export_local();
   void set_state(IceState s);
   bool add_remote_line(std::string_view line, void** list);
 
   GMainContext* ctx_;
   NiceAgent* agent_ = nullptr;
+  // Reception is paused after each datagram and resumed by this source
+  // before the context polls again (ice_agent.cpp, on_recv_cb).
+  GSource* resume_source_ = nullptr;
+  bool reception_paused_ = false;
   unsigned stream_ = 0;
   Callbacks cb_;
   IceState state_ = IceState::kNew;

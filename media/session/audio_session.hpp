@@ -133,6 +133,7 @@ class AudioSession {
   sdp::Direction direction() const { return negotiated_.direction; }
   const MediaTransport& transport() const { return transport_; }
   const RtpTransport& rtp_transport() const { return rtp_; }
+  const OpusCodec& opus() const { return opus_; }
 
   // Sends an RTCP BYE and releases ICE (also from the destructor).
   void close();

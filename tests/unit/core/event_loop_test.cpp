@@ -1,6 +1,7 @@
 #include "firmware/core/event_loop.hpp"
 
 #include <glib.h>
+#include <glib-unix.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -134,6 +135,53 @@ TEST(EventLoop, PumpsAGlibContextOnTheSameThread) {
   EXPECT_EQ(st.calls, 1);
   loop.detach_glib();
   g_main_context_unref(ctx);
+}
+
+// A GLib source with a descriptor, dispatched without may-recurse, makes
+// GLib signal its own wake-up eventfd (block/unblock around the dispatch).
+// The loop does not read that signal back itself: it must still be
+// consumed (by g_main_context_check on the next round), so the loop goes
+// back to sleeping instead of spinning on a readable descriptor.
+TEST(EventLoop, GlibWakeupSignalIsConsumedNotSpunOn) {
+  GMainContext* ctx = g_main_context_new();
+  EventLoop loop;
+  loop.attach_glib(ctx);
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  int dispatched = 0;
+  GSource* src = g_unix_fd_source_new(p[0], G_IO_IN);
+  g_source_set_callback(
+      src,
+      G_SOURCE_FUNC(+[](int fd, GIOCondition, gpointer n) -> gboolean {
+        char c;
+        (void)!read(fd, &c, 1);
+        ++*static_cast<int*>(n);
+        return G_SOURCE_CONTINUE;
+      }),
+      &dispatched, nullptr);
+  g_source_attach(src, ctx);
+  loop.run_once(0);  // the attach signalled the wake-up descriptor: consumed here
+  ASSERT_EQ(write(p[1], "x", 1), 1);
+  for (int i = 0; i < 20 && dispatched == 0; ++i) loop.run_once(1000);
+  ASSERT_EQ(dispatched, 1);
+  // Nothing is pending now but the signal the dispatch left. A round that
+  // blocks until the timer ends this; a descriptor left readable would make
+  // every round return at once.
+  bool fired = false;
+  loop.add_timer(200, [&] { fired = true; });
+  int rounds = 0;
+  while (!fired && rounds < 1000) {
+    loop.run_once(-1);
+    ++rounds;
+  }
+  EXPECT_TRUE(fired);
+  EXPECT_LE(rounds, 3);
+  g_source_destroy(src);
+  g_source_unref(src);
+  loop.detach_glib();
+  g_main_context_unref(ctx);
+  close(p[0]);
+  close(p[1]);
 }
 
 TEST(EventLoop, StopEndsRun) {

@@ -71,6 +71,16 @@ TEST(IceAgent, TwoAgentsOnLoopbackConnectExchangeAndRestart) {
   EXPECT_EQ(b.received.front(), "ping");
   EXPECT_EQ(a.received.front(), "pong");
 
+  // A burst queued in the socket before the loop runs: reception pauses
+  // after each datagram (ice_agent.cpp), and every one still arrives, in
+  // order, none read and dropped while paused.
+  b.received.clear();
+  constexpr int kBurst = 40;
+  for (int i = 0; i < kBurst; ++i) ASSERT_TRUE(a.send("burst " + std::to_string(i)));
+  ASSERT_TRUE(env.run_until([&] { return b.received.size() >= kBurst; }, 2000)) << b.received.size();
+  ASSERT_EQ(b.received.size(), static_cast<std::size_t>(kBurst));
+  for (int i = 0; i < kBurst; ++i) EXPECT_EQ(b.received[static_cast<std::size_t>(i)], "burst " + std::to_string(i));
+
   // ICE restart: new credentials on both sides, remote side set again
   // (after the restart, which cleared it), and the path works again.
   std::string old_ufrag(a.agent.local_ufrag());
