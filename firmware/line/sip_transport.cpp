@@ -182,7 +182,7 @@ void SipTransport::set_keepalive(bool on) {
     loop_.cancel_timer(keepalive_timer_);
     return;
   }
-  if (state_ == State::kUp && !keepalive_.running()) {
+  if (state_ == State::kUp && !keepalive_.scheduled()) {
     keepalive_.start(loop_.now(), static_cast<TimeMs>(cfg_.keepalive_s) * 1000,
                      reliable() ? options_.pong_timeout_ms : 0);
     arm_keepalive();
@@ -447,11 +447,7 @@ void SipTransport::on_keepalive_timer() {
   keepalive_timer_ = TimerId{};
   switch (keepalive_.poll(loop_.now())) {
     case KeepAlive::Due::kNothing: break;
-    case KeepAlive::Due::kPing:
-      ++stats_.keepalives_sent;
-      if (cfg_.transport == config::SipTransportKind::kUdp) send_datagram({reinterpret_cast<const std::uint8_t*>(kPong.data()), kPong.size()});
-      else stream()->send(kPing);
-      break;
+    case KeepAlive::Due::kPing: put_keepalive(); break;
     case KeepAlive::Due::kTimedOut: {
       char took[24], what[96];
       std::snprintf(what, sizeof what, "no answer to a keep-alive ping in %s",
@@ -461,6 +457,23 @@ void SipTransport::on_keepalive_timer() {
     }
   }
   if (state_ == State::kUp) arm_keepalive();
+}
+
+bool SipTransport::send_keepalive() {
+  if (state_ != State::kUp || !keepalive_.ping_now(loop_.now(), reliable() ? options_.pong_timeout_ms : 0))
+    return false;
+  put_keepalive();
+  if (state_ == State::kUp) arm_keepalive();
+  return true;
+}
+
+// CRLF over UDP (nothing answers it); CRLFCRLF over a stream (a pong is due).
+void SipTransport::put_keepalive() {
+  ++stats_.keepalives_sent;
+  if (cfg_.transport == config::SipTransportKind::kUdp)
+    send_datagram({reinterpret_cast<const std::uint8_t*>(kPong.data()), kPong.size()});
+  else
+    stream()->send(kPing);
 }
 
 void SipTransport::down(std::string_view reason) {

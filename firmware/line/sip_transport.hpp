@@ -110,6 +110,10 @@ class SipTransport {
   // while registered): a CRLF datagram over UDP; a CRLFCRLF ping over
   // TCP/TLS whose CRLF pong must come within the pong timeout.
   void set_keepalive(bool on);
+  // One keep-alive now, for a driver that keeps its own schedule (the
+  // registration engine's take_keepalive()): over TCP/TLS its pong is
+  // awaited as above. False when not up, or while a ping is unanswered.
+  bool send_keepalive();
 
   bool is_up() const { return state_ == State::kUp; }
   bool reliable() const { return cfg_.transport != config::SipTransportKind::kUdp; }
@@ -142,6 +146,7 @@ class SipTransport {
   void became_up();
   void arm_keepalive();
   void on_keepalive_timer();
+  void put_keepalive();
   // Closes, then tells the observer (from the loop: callers are loop callbacks).
   void down(std::string_view reason);
   // For a failure found inside the owner's own call (send()): reported from

@@ -6,7 +6,6 @@ void KeepAlive::start(TimeMs now, TimeMs interval_ms, TimeMs pong_timeout_ms) {
   interval_ = interval_ms > 0 ? interval_ms : 1;
   pong_timeout_ = pong_timeout_ms;
   next_ping_ = now + interval_;
-  pong_deadline_ = kNever;
 }
 
 KeepAlive::Due KeepAlive::poll(TimeMs now) {
@@ -19,6 +18,13 @@ KeepAlive::Due KeepAlive::poll(TimeMs now) {
   next_ping_ = now + interval_;
   if (pong_timeout_ > 0) pong_deadline_ = now + pong_timeout_;
   return Due::kPing;
+}
+
+bool KeepAlive::ping_now(TimeMs now, TimeMs pong_timeout_ms) {
+  if (pong_deadline_ != kNever) return false;
+  if (pong_timeout_ms > 0) pong_deadline_ = now + pong_timeout_ms;
+  if (next_ping_ != kNever) next_ping_ = now + interval_;  // this one stands for the scheduled one
+  return true;
 }
 
 void KeepAlive::on_pong() { pong_deadline_ = kNever; }

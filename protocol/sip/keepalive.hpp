@@ -23,11 +23,18 @@ class KeepAlive {
   };
 
   // The first ping goes `interval_ms` from now. pong_timeout_ms 0: none is
-  // awaited (UDP).
+  // awaited (UDP). A pong already awaited stays awaited.
   void start(TimeMs now, TimeMs interval_ms, TimeMs pong_timeout_ms);
   void stop() { *this = KeepAlive{}; }
   bool running() const { return next_ping_ != kNever || pong_deadline_ != kNever; }
+  bool scheduled() const { return next_ping_ != kNever; }
   bool awaiting_pong() const { return pong_deadline_ != kNever; }
+
+  // One ping now, outside any schedule (a driver that keeps its own, such as
+  // the registration engine's take_keepalive()): true when it may go out,
+  // false while an earlier one is still unanswered. pong_timeout_ms 0:
+  // nothing is awaited. A schedule from start() keeps running alongside.
+  bool ping_now(TimeMs now, TimeMs pong_timeout_ms);
 
   Due poll(TimeMs now);
   // A pong arrived: the wait ends; the next ping stays on its schedule.

@@ -244,3 +244,26 @@ TEST(SipKeepAlive, DatagramKeepAlivesExpectNothing) {
   k.stop();
   EXPECT_EQ(k.poll(200000), KeepAlive::Due::kNothing);
 }
+
+TEST(SipKeepAlive, OneShotPingsForADriverWithItsOwnSchedule) {
+  KeepAlive k;
+  EXPECT_TRUE(k.ping_now(1000, 10000));
+  EXPECT_TRUE(k.awaiting_pong());
+  EXPECT_FALSE(k.ping_now(2000, 10000));  // the first is unanswered
+  EXPECT_EQ(k.next_wake(), 11000);
+  k.on_pong();
+  EXPECT_FALSE(k.running());
+  EXPECT_EQ(k.poll(50000), KeepAlive::Due::kNothing);
+  EXPECT_TRUE(k.ping_now(60000, 10000));
+  EXPECT_EQ(k.poll(70000), KeepAlive::Due::kTimedOut);
+  // A schedule started while a one-shot ping waits keeps waiting for it.
+  EXPECT_TRUE(k.ping_now(75000, 10000));
+  k.start(76000, 25000, 10000);
+  EXPECT_TRUE(k.scheduled());
+  EXPECT_EQ(k.next_wake(), 85000);
+  EXPECT_EQ(k.poll(85000), KeepAlive::Due::kTimedOut);
+  // Over UDP nothing is awaited.
+  EXPECT_TRUE(k.ping_now(80000, 0));
+  EXPECT_TRUE(k.ping_now(80001, 0));
+  EXPECT_FALSE(k.running());
+}

@@ -299,6 +299,25 @@ TEST_F(SipTransportNet, TcpPingsAreAnsweredAndAMissingPongBreaksTheConnection) {
   EXPECT_FALSE(t.is_up());
 }
 
+TEST_F(SipTransportNet, OneShotKeepAliveAwaitsItsPong) {
+  start_peer();
+  configure(config::SipTransportKind::kTcp, "127.0.0.1", tcp_port_);
+  SipTransportOptions o;
+  o.pong_timeout_ms = 1000;
+  SipTransport& t = make(o);
+  EXPECT_FALSE(t.send_keepalive());  // not up yet
+  t.open();
+  ASSERT_TRUE(nettest::run_until(*loop_, [&] { return rec_.ups == 1; }));
+  ASSERT_TRUE(t.send_keepalive());
+  ASSERT_TRUE(nettest::run_until(*loop_, [&] { return t.stats().pongs_received == 1 || !rec_.downs.empty(); }));
+  EXPECT_TRUE(rec_.downs.empty());
+  ASSERT_TRUE(t.send(request("mute", "", "m2")));
+  ASSERT_TRUE(wait_messages(1));
+  ASSERT_TRUE(t.send_keepalive());
+  ASSERT_TRUE(nettest::run_until(*loop_, [&] { return !rec_.downs.empty(); }));
+  EXPECT_TRUE(contains(rec_.downs[0], "no answer to a keep-alive ping")) << rec_.downs[0];
+}
+
 TEST_F(SipTransportNet, TlsMessagesGoBothWaysByNameWithSni) {
   start_peer();
   nettest::TinyDns dns(*loop_);
