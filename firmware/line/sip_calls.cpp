@@ -104,17 +104,19 @@ void SipCalls::place(const call::CallMachine& call, std::string_view to, std::st
     return;
   }
   const int i = spare();
-  char target[limits::kSipUriMax];
-  const std::string_view realm = line_.realm();
-  const int n = std::snprintf(target, sizeof target, "sip:%.*s@%.*s", static_cast<int>(to.size()), to.data(),
-                              static_cast<int>(realm.size()), realm.data());
-  if (i < 0 || n <= 0 || static_cast<std::size_t>(n) >= sizeof target) {
+  if (i < 0) {
     calls_.from_line(index_, id, Event{.kind = K::kRejected, .reason = "no SIP call engine is free"});
+    return;
+  }
+  // sip:<number>@<realm>, the number escaped where SIP needs it ('#').
+  sip::SipUri target;
+  if (!sip::call_target_uri(to, line_.realm(), target)) {
+    calls_.from_line(index_, id, Event{.kind = K::kRejected, .reason = "the number does not fit a SIP URI"});
     return;
   }
   const auto u = static_cast<std::size_t>(i);
   engines_[u] = Engine{.device_id = id};
-  if (!sip(u).place(loop_.now(), line_.party(), std::string_view(target, static_cast<std::size_t>(n)), offer)) {
+  if (!sip(u).place(loop_.now(), line_.party(), target.view(), offer)) {
     engines_[u].device_id = 0;
     calls_.from_line(index_, id, Event{.kind = K::kRejected, .reason = "the INVITE could not be sent"});
     collect();

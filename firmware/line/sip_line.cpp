@@ -121,7 +121,6 @@ void SipLine::on_sip_transport_down(std::string_view why) {
   const TimeMs now = loop_.now();
   const bool was_up = path_up_;
   path_up_ = false;
-  transport_.set_keepalive(false);
   if (reg_tx_ != 0) tx_.transport_error(reg_tx_);  // -> tx_failed: the REGISTER in flight failed
   reg_.on_connection_lost(now, why);
   // The path never came up: the REGISTER waiting for it cannot go, and
@@ -205,6 +204,8 @@ void SipLine::pump() {
   } else if (reg_.request_waiting()) {
     transport_.open();  // the REGISTER waits in the engine until the path is up
   }
+  // One keep-alive schedule, the engine's (every keepalive_s while registered).
+  if (reg_.take_keepalive() && transport_.is_up()) transport_.send_keepalive();
   report();
   rearm();
 }
@@ -213,7 +214,6 @@ void SipLine::report() {
   if (!reg_.take_state_change()) return;
   const status::LineState s = line_state(reg_.state());
   if (s == status::LineState::kRegistered) registered_once_ = true;
-  transport_.set_keepalive(s == status::LineState::kRegistered);
   // "registering" and "registered" say it all; an offline line says why.
   reason_.assign(s == status::LineState::kOffline ? reg_.reason() : std::string_view{});
   observer_.on_line_state(s, reg_.aor(), reason_.view());
