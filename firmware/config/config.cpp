@@ -198,6 +198,15 @@ void parse_jambonz(Checker& c, const cJSON* j, JambonzConfig& out) {
   c.string(j, "ca_file", "jambonz.ca_file", out.ca_file, false);
 }
 
+void parse_sip(Checker& c, const cJSON* j, SipConfig& out) {
+  out.present = true;
+  if (c.string(j, "registrar", "sip.registrar", out.registrar, true)) {
+    FixedString<limits::kPeerMax> probe;
+    if (!out.user_at_realm(probe) && !c.failed) c.fail("sip.registrar", "must be a sip: or sips: URI with a host");
+  }
+  c.string(j, "username", "sip.username", out.username, true);
+}
+
 void parse_ice(Checker& c, const cJSON* ice, IceConfig& out) {
   if (const cJSON* stun = c.array(ice, "stun", "ice.stun")) {
     const cJSON* item = nullptr;
@@ -249,6 +258,21 @@ void parse_audio(Checker& c, const cJSON* a, AudioConfig& out) {
 
 }  // namespace
 
+bool SipConfig::user_at_realm(FixedString<limits::kPeerMax>& out) const {
+  std::string_view r = registrar.view();
+  if (r.starts_with("sips:")) r.remove_prefix(5);
+  else if (r.starts_with("sip:")) r.remove_prefix(4);
+  else return false;
+  if (auto at = r.find('@'); at != std::string_view::npos) r.remove_prefix(at + 1);
+  // The host ends at a port, parameters or headers.
+  std::size_t end = r.find_first_of(":;?>");
+  if (!r.empty() && r.front() == '[') end = r.find(']') == std::string_view::npos ? 0 : r.find(']') + 1;
+  std::string_view host = r.substr(0, end);
+  if (host.empty()) return false;
+  out.clear();
+  return out.append(username.view()) && out.push_back('@') && out.append(host);
+}
+
 bool parse_config(std::string_view json, Config& out, ConfigError& err) {
   out = Config{};
   Checker c{err};
@@ -267,6 +291,7 @@ bool parse_config(std::string_view json, Config& out, ConfigError& err) {
   if (const cJSON* y = c.object(root, "yna", "yna")) parse_yna(c, y, out.yna);
   if (const cJSON* k = c.object(root, "kazoo", "kazoo")) parse_kazoo(c, k, out.kazoo);
   if (const cJSON* j = c.object(root, "jambonz", "jambonz")) parse_jambonz(c, j, out.jambonz);
+  if (const cJSON* s = c.object(root, "sip", "sip")) parse_sip(c, s, out.sip);
   if (const cJSON* i = c.object(root, "ice", "ice")) parse_ice(c, i, out.ice);
   if (const cJSON* a = c.object(root, "audio", "audio")) parse_audio(c, a, out.audio);
   else if (!c.failed) c.fail("audio", "is required");

@@ -48,6 +48,16 @@ struct JambonzConfig {
   Path ca_file;  // empty: the system bundle
 };
 
+// sip-line.md section 1: what the account services need of the SIP line
+// (click-to-call rings its user). The line reads the rest of the key.
+struct SipConfig {
+  bool present = false;
+  Url registrar;  // sip: or sips: URI; its host is the realm
+  ShortText username;
+  // "username@realm", as jambonz names a user target.
+  bool user_at_realm(FixedString<limits::kPeerMax>& out) const;
+};
+
 struct TurnServer {
   Url url;
   ShortText username;
@@ -80,6 +90,7 @@ struct Config {
   YnaConfig yna;
   KazooConfig kazoo;
   JambonzConfig jambonz;
+  SipConfig sip;
   IceConfig ice;
   AudioConfig audio;
   WebConfig web;
