@@ -182,7 +182,7 @@ def main():
         r = ctl.request({"cmd": "recent_calls", "page": 1, "count": 26})
         check(not r["ok"] and r["error"]["code"] == "bad_request", r)
         body = settled_page()
-        check('id="calls-history"' in body and "+1 (206) 555-0142" in body and "older</a>" in body, body)
+        check('id="calls-history"' in body and "+1 (206) 555-0142" in body and "older &rarr;</a>" in body, body)
         body = settled_page("?page=2")
         check("Page 2" in body and body.count("<tr><td>") == 4 and "newer</a>" in body, body)
         r = ctl.request({"cmd": "alerts"})
