@@ -76,7 +76,7 @@ void address_text(Html& p, const status::E911Address& a) {
 
 }  // namespace
 
-void WebPage::head(Html& p, std::string_view title, bool reload) {
+void WebPage::head(Html& p, std::string_view title, std::string_view reload) {
   p.assign("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
   text(p, title);
@@ -84,7 +84,11 @@ void WebPage::head(Html& p, std::string_view title, bool reload) {
   p.append(kPageStyle);
   p.append("</style>");
   // An answer from Kazoo or jambonz is on its way: look again in a second.
-  if (reload) p.append("<meta http-equiv=\"refresh\" content=\"1\">");
+  if (!reload.empty()) {
+    p.append("<meta http-equiv=\"refresh\" content=\"1; url=");
+    p.append(reload);
+    p.append("\">");
+  }
   p.append("</head><body>");
 }
 
@@ -553,22 +557,37 @@ void WebPage::phone_section(Html& p) {
   p.append("</section>");
 }
 
-std::size_t WebPage::status_page(std::span<char> out, std::string_view notice, int calls_page) {
+std::size_t WebPage::status_page(std::span<char> out, std::string_view notice, int calls_page, bool toggle) {
   // The parts first, into their own buffer: whether anything is still on
   // its way decides the head's reload.
   Html& s = g_sections;
   s.clear();
+  std::string_view waiting_in;  // the first part that waits: the reload comes back to it
+  auto waits = [&](bool w, std::string_view anchor) {
+    if (w && waiting_in.empty()) waiting_in = anchor;
+  };
   // Alerts beside the line state (why calls fail), then what the owner does.
-  bool waiting = alerts_section(s);
+  waits(alerts_section(s), "alerts-section");
   yna_section(s);
-  waiting = kazoo_section(s) || waiting;
-  waiting = click_to_call_section(s) || waiting;
-  waiting = history_section(s, calls_page) || waiting;
-  waiting = numbers_section(s) || waiting;
+  waits(kazoo_section(s), "e911");
+  waits(click_to_call_section(s), "call");
+  waits(history_section(s, calls_page), "history");
+  waits(numbers_section(s), "numbers");
   phone_section(s);
 
+  // The reload goes to another URL than this one (w flips): a refresh to
+  // the same URL with a #fragment only scrolls, it does not load again.
+  char reload[64] = "";
+  if (!waiting_in.empty()) {
+    if (calls_page > 1)
+      std::snprintf(reload, sizeof reload, "/?page=%d&amp;w=%d#%.*s", calls_page, toggle ? 0 : 1,
+                    static_cast<int>(waiting_in.size()), waiting_in.data());
+    else
+      std::snprintf(reload, sizeof reload, "/?w=%d#%.*s", toggle ? 0 : 1, static_cast<int>(waiting_in.size()),
+                    waiting_in.data());
+  }
   Html& p = g_page;
-  head(p, "Dialtone", waiting);
+  head(p, "Dialtone", reload);
   p.append("<main><h1>Dialtone</h1>");
   if (!notice.empty()) {
     p.append("<p class=\"notice\" id=\"notice\">");

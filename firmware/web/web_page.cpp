@@ -135,17 +135,21 @@ std::size_t WebPage::bad_request(std::span<char> out, int status) {
 }
 
 std::size_t WebPage::redirect(std::span<char> out, std::string_view location) {
-  HttpHeader h[] = {{"Location", location}, {"Cache-Control", "no-store"}, {"Referrer-Policy", "no-referrer"}};
+  HttpHeader h[] = {{"Location", location}, {"Cache-Control", "no-store"}, {"Referrer-Policy", "same-origin"}};
   return protocol::write_http_response(out, 303, h, {}, false);
 }
 
+// Referrer-Policy same-origin, not no-referrer: under no-referrer a browser
+// sends "Origin: null" even with a form posted to its own origin, and the
+// Origin check would refuse the page's own forms. Same-origin sends nothing
+// to other sites (the network's pages never see our URLs).
 std::size_t WebPage::html(std::span<char> out, std::string_view body) {
   HttpHeader h[] = {{"Content-Type", "text/html; charset=utf-8"},
                     {"Cache-Control", "no-store"},
                     {"X-Frame-Options", "DENY"},
                     {"X-Content-Type-Options", "nosniff"},
                     {"Content-Security-Policy", csp_.view()},
-                    {"Referrer-Policy", "no-referrer"}};
+                    {"Referrer-Policy", "same-origin"}};
   return protocol::write_http_response(out, 200, h, body, false);
 }
 
@@ -222,7 +226,7 @@ std::size_t WebPage::e911(std::span<char> out) {
             protocol::percent_encode_append(token, target);
   if (!ok) return plain(out, 500, "E911 URL too long\n");
   static Html p;
-  head(p, "Emergency address", false);
+  head(p, "Emergency address", {});
   p.append("<main><h1>Emergency address</h1><section><p>The emergency (E911) address of your T-Mobile number is "
            "kept by T-Mobile. Continue to T-Mobile's page to see or change it; you come back here afterwards.</p>"
            "<form id=\"handoff\" method=\"post\" action=\"");
@@ -261,7 +265,9 @@ std::size_t WebPage::handle(const protocol::HttpRequestParser& req, std::span<ch
     int page = 0;
     for (char ch : page_text.view()) page = (ch >= '0' && ch <= '9' && page < 100000) ? page * 10 + (ch - '0') : -1;
     if (page < 1) page = 1;
-    return status_page(out, notice.view(), page);
+    FixedString<4> w;
+    form_value(req.query(), "w", w);
+    return status_page(out, notice.view(), page, w == "1");
   }
   bool known = path == "/link" || path == "/e911" || path == "/unlink" || path == "/kazoo/e911" ||
                path == "/kazoo/search" || path == "/kazoo/activate" || path == "/call";

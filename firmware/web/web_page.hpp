@@ -78,7 +78,8 @@ class WebPage {
  private:
   bool same_origin(const protocol::HttpRequestParser& req) const;
   bool csrf_ok(const protocol::HttpRequestParser& req) const;
-  std::size_t status_page(std::span<char> out, std::string_view notice, int calls_page = 1);
+  // `toggle`: the request's "w" parameter (see the refresh in status_page).
+  std::size_t status_page(std::span<char> out, std::string_view notice, int calls_page = 1, bool toggle = false);
   std::size_t live_part(std::span<char> out);
   std::size_t html(std::span<char> out, std::string_view body);
   std::size_t action(const protocol::HttpRequestParser& req, std::span<char> out);
@@ -93,7 +94,8 @@ class WebPage {
   std::size_t kazoo_e911(const protocol::HttpRequestParser& req, std::span<char> out);
   // The page's parts (page_render.cpp). The account services' ones return
   // true when something is still on its way (the page then reloads itself).
-  void head(Html& p, std::string_view title, bool reload);
+  // `reload`: where to look again in a second (empty: no reload).
+  void head(Html& p, std::string_view title, std::string_view reload);
   void live_section(Html& p);
   void yna_section(Html& p);
   bool kazoo_section(Html& p);

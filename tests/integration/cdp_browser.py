@@ -33,7 +33,10 @@ class BrowserError(AssertionError):
 class Browser:
     """One headless Chromium with one tab."""
 
-    def __init__(self, width=412, height=915, mobile=True):
+    def __init__(self, width=412, height=915, mobile=True, trust_certs=()):
+        """`trust_certs`: PEM certificate files whose keys the browser accepts
+        (a simulator's test certificates), by their SPKI hashes: nothing
+        else is let through."""
         exe = shutil.which("chromium") or shutil.which("chromium-browser")
         if not exe:
             raise RuntimeError("chromium is not installed (scripts/setup.sh installs it)")
@@ -42,7 +45,7 @@ class Browser:
             [exe, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
              "--disable-extensions", "--disable-background-networking", "--disable-sync", "--metrics-recording-only",
              "--disable-component-update", "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-             f"--user-data-dir={self.profile}", "about:blank"],
+             f"--user-data-dir={self.profile}"] + self._spki_flag(trust_certs) + ["about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         ws_url = None
         deadline = time.time() + 30
@@ -72,6 +75,23 @@ class Browser:
             self.cmd(f"{domain}.enable")
         self.cmd("Emulation.setDeviceMetricsOverride",
                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+
+    @staticmethod
+    def _spki_flag(certs):
+        if not certs:
+            return []
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        pins = []
+        for path in certs:
+            with open(path, "rb") as f:
+                cert = x509.load_pem_x509_certificate(f.read())
+            spki = cert.public_key().public_bytes(serialization.Encoding.DER,
+                                                  serialization.PublicFormat.SubjectPublicKeyInfo)
+            h = hashes.Hash(hashes.SHA256())
+            h.update(spki)
+            pins.append(base64.b64encode(h.finalize()).decode())
+        return ["--ignore-certificate-errors-spki-list=" + ",".join(pins)]
 
     # --- plumbing -------------------------------------------------------------
     def _run(self, coro, timeout=30):
