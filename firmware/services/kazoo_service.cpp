@@ -351,6 +351,9 @@ void KazooService::fail(std::string_view why) {
       model_.activating = false;
       model_.activated = false;
       model_.activate_message.assign(why);
+      // Whatever the reason, this one is not to be offered again.
+      for (std::size_t i = 0; i < model_.found.size(); ++i)
+        if (model_.found[i].number == ops_[0].number.view()) model_.found.erase_at(i--);
       break;
     case OpKind::kClassifiers:
       if (classifiers_sink_) classifiers_sink_(false, why);

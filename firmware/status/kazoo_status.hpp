@@ -12,6 +12,7 @@
 namespace dialtone::status {
 
 using E911Address = protocol::kazoo::E911Address;
+using E911Field = protocol::kazoo::E911Field;
 
 // Said wherever the address is missing: the page, `status`, the `e911` reply.
 inline constexpr std::string_view kNoE911Warning =

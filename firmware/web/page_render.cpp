@@ -64,13 +64,19 @@ std::string_view alert_help(std::string_view type) {
   return {};
 }
 
+// As an address is written: "116 NATOMA ST, APT 116, SAN FRANCISCO, CA 94105".
 void address_text(Html& p, const status::E911Address& a) {
+  const status::E911Field* parts[] = {&a.street_address, &a.extended_address, &a.locality, &a.region};
   bool first = true;
-  for (std::size_t i = 0; i < status::E911Address::kFields; ++i) {
-    if (a.field(i).empty()) continue;
+  for (const status::E911Field* f : parts) {
+    if (f->empty()) continue;
     if (!first) p.append(", ");
-    text(p, a.field(i).view());
+    text(p, f->view());
     first = false;
+  }
+  if (!a.postal_code.empty()) {
+    if (!first) p.append(" ");
+    text(p, a.postal_code.view());
   }
 }
 
@@ -243,7 +249,7 @@ void WebPage::address_form(Html& p, const protocol::kazoo::E911Address& a, std::
   if (hidden) {
     p.append("<span class=\"address\">");
     address_text(p, a);
-    p.append("</span> ");
+    p.append("</span>");
   }
   p.append("<button type=\"submit\">");
   p.append(button);
@@ -346,7 +352,7 @@ bool WebPage::numbers_section(Html& p) {
   } else if (!k->found.empty()) {
     p.append("<ul class=\"choices\" id=\"found-numbers\">");
     for (const protocol::kazoo::FoundNumber& f : k->found) {
-      p.append("<li class=\"choice\"><b>");
+      p.append("<li><b>");
       pretty_number(f.number.view(), p);
       p.append("</b> <span class=\"small muted\">");
       text(p, f.rate_center.view());
@@ -387,7 +393,7 @@ bool WebPage::alerts_section(Html& p) {
     p.append("</p>");
   }
   if (j->alerts_loaded && j->alerts.alerts.empty()) p.append("<p class=\"muted\">No recent alerts: calls should go through.</p>");
-  if (!j->alerts.alerts.empty()) p.append("<ul id=\"alerts\" class=\"choices\">");
+  if (!j->alerts.alerts.empty()) p.append("<ul id=\"alerts\" class=\"plain\">");
   std::size_t shown = 0;
   for (const protocol::jambonz::Alert& a : j->alerts.alerts) {
     if (shown++ == limits::kJambonzPageRows) break;

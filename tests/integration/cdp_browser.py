@@ -180,6 +180,12 @@ class Browser:
             raise BrowserError(f"{url}: {r['errorText']}")
         self._wait_loaded()
 
+    def reload(self):
+        """Loads the page again (going to the same URL with a #fragment would only scroll)."""
+        self._mark_loaded()
+        self.cmd("Page.reload", {"ignoreCache": True})
+        self._wait_loaded()
+
     def set_javascript(self, enabled):
         self.cmd("Emulation.setScriptExecutionDisabled", {"value": not enabled})
 
@@ -213,7 +219,10 @@ class Browser:
                 raise BrowserError(f"waited in vain for {what}; page shows:\n{self.js('document.body.innerText')}")
             time.sleep(0.25)
             if reload:
-                self.goto(self.url())
+                try:
+                    self.reload()
+                except BrowserError:
+                    pass  # reloaded while the page was replacing itself: look again
 
     def _center(self, selector):
         box = self.js(
@@ -250,6 +259,9 @@ class Browser:
     def value(self, selector):
         return self.js(f"(function(){{var e=document.querySelector({json.dumps(selector)});"
                        f"return e?e.value:null;}})()")
+
+    def scroll_to(self, selector):
+        self.js(f"document.querySelector({json.dumps(selector)}).scrollIntoView({{block:'start'}})")
 
     def screenshot(self, path, full_page=True):
         params = {"format": "png"}

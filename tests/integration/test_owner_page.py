@@ -93,8 +93,11 @@ def main():
                                        os.path.join(sim_dir, "server_ec.pem")])
         b = browser
 
-        def shot(name):
-            path = b.screenshot(os.path.join(SHOTS, name))
+        def shot(name, at=None):
+            """The whole page, or with `at` the phone's screen scrolled to it."""
+            if at:
+                b.scroll_to(at)
+            path = b.screenshot(os.path.join(SHOTS, name), full_page=at is None)
             print("screenshot:", path)
 
         def attr(selector, name):
@@ -125,6 +128,7 @@ def main():
         check("+1 (206) 555-0142" in b.text("#calls-history"), "numbers pretty-printed")
         check(b.text("#dial-plan").startswith("Kazoo's (us,"), b.text("#dial-plan"))
         shot("01-first-look.png")
+        shot("01-first-screen.png", at="h1")
 
         # 2. Link: sign in at the network and come back; the page follows by itself.
         b.click('form[action="/link"] button')
@@ -132,7 +136,7 @@ def main():
         b.wait_for(lambda: b.exists('form[action="/unlink"]'), "the page to offer Unlink by itself")
         check(not b.exists('form[action="/link"]'), "no Link once linked")
         check(b.text("#line-state") == "Ready" and b.text("#line-reason") is None, "ready, no reason")
-        shot("02-linked.png")
+        shot("02-linked.png", at="h1")
 
         # 3. The YNA emergency address: a POST to the network's page, and back.
         b.click('form[action="/e911"] button')
@@ -159,13 +163,13 @@ def main():
         check("Location is not geocoded" in b.text("#e911-error"), b.text("#e911-error"))
         check(b.value('#e911-form input[name="street_address"]') == "1 Nowhere Lane" and
               b.value('#e911-form input[name="locality"]') == "San Francisco", "what was typed is kept")
-        shot("03-e911-invalid.png")
+        shot("03-e911-invalid.png", at="#e911")
         # Corrected, but ambiguous: pick one of the addresses offered.
         b.fill('#e911-form input[name="street_address"]', "Natoma St")
         b.click("#e911-form button")
         b.wait_for(lambda: b.count("#e911-choices li") == 2, "the choices")
         check("100 NATOMA ST" in b.text("#e911-choices") and "200 NATOMA ST" in b.text("#e911-choices"), "choices")
-        shot("04-e911-choices.png")
+        shot("04-e911-choices.png", at="#e911")
         b.click("#e911-choices li:nth-child(2) button")
         b.wait_for(lambda: b.text("#e911-status") == "PROVISIONED", "the address provisioned")
         check("200 NATOMA ST" in b.text("#e911-address"), b.text("#e911-address"))
@@ -194,7 +198,7 @@ def main():
                               "from": "+14155550100",
                               "to": {"type": "user", "name": "desk-101@acme.sip.example.com"},
                               "tag": {"destination": "+12065550142"}}, created)
-        shot("05-click-to-call.png")
+        shot("05-click-to-call.png", at="#call")
         # An emergency number is not for click-to-call: said in the form, the number kept.
         b.fill('#call-form input[name="to"]', "911")
         b.click("#call-form button")
@@ -224,7 +228,7 @@ def main():
         b.click("#found-numbers li:first-child button")
         b.wait_for(lambda: b.exists("#activate-result.alert"), "the refusal")
         check("is not available" in b.text("#activate-result"), b.text("#activate-result"))
-        shot("06-numbers.png")
+        shot("06-numbers.png", at="#numbers")
 
         # 8. Another site posts to every action: all refused, nothing changed.
         csrf = attr('input[name="csrf"]', "value")
