@@ -184,7 +184,7 @@ int main(int argc, char** argv) {
   account.set_dial_plan(dial_plans.current());
   if (kazoo) {
     dial_plans.load_cache();
-    kazoo->set_classifiers_sink([](bool ok, std::string_view body) { dial_plans.on_classifiers(ok, body); });
+    kazoo->set_classifiers_sink([](bool ok, std::string_view body) { return dial_plans.on_classifiers(ok, body); });
   }
   // Click-to-call rings the SIP line's user; the caller shown is the Kazoo
   // number when there is one, else the SIP username (services.md section 2).

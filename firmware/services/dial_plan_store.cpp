@@ -76,14 +76,14 @@ void DialPlanStore::load_cache() {
     DT_LOGW("dialplan", "cached classifiers unusable (%s); the built-in plan applies", why.c_str());
 }
 
-void DialPlanStore::on_classifiers(bool ok, std::string_view body_or_why) {
+bool DialPlanStore::on_classifiers(bool ok, std::string_view body_or_why) {
   FixedString<limits::kServiceTextMax> why;
   if (!ok) {
     why.assign("classifiers not loaded: ");
     why.append(body_or_why);
     model_.problem.assign(why.view());
     DT_LOGW("dialplan", "%s; the %s plan stays", why.c_str(), model_.source_name().data());
-    return;
+    return false;
   }
   static char cache[limits::kClassifiersFileMax];
   std::size_t len = 0;
@@ -93,10 +93,11 @@ void DialPlanStore::on_classifiers(bool ok, std::string_view body_or_why) {
     msg.append(why.view());
     model_.problem.assign(msg.view());
     DT_LOGW("dialplan", "%s; the %s plan stays", msg.c_str(), model_.source_name().data());
-    return;
+    return false;
   }
   if (len == 0 || !write_file_atomic(path_.c_str(), {cache, len}, 0600))
     DT_LOGW("dialplan", "the classifiers could not be cached in the state directory");
+  return true;
 }
 
 }  // namespace dialtone::services

@@ -29,8 +29,9 @@ class DialPlanStore {
 
   // At start: the cached classifiers, when there are usable ones.
   void load_cache();
-  // Kazoo's answer (ok: its body) or why there is none.
-  void on_classifiers(bool ok, std::string_view body_or_why);
+  // Kazoo's answer (ok: its body) or why there is none; true when the
+  // answer was used.
+  bool on_classifiers(bool ok, std::string_view body_or_why);
   // Where the plan in force is kept (for numbers typed on the page).
   const dialplan::DialPlan* const* current() const { return &current_; }
 

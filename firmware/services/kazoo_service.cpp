@@ -238,8 +238,7 @@ void KazooService::on_classifiers(const HttpResult& r) {
     kz::describe_error(r.status, r.body, why);
     return fail(why.view());
   }
-  classifiers_loaded_ = true;
-  if (classifiers_sink_) classifiers_sink_(true, r.body);
+  classifiers_loaded_ = classifiers_sink_ && classifiers_sink_(true, r.body);
   KazooResult res;
   res.kind = KazooResult::Kind::kOk;
   finish(res);

@@ -39,8 +39,10 @@ struct KazooResult {
 class KazooService {
  public:
   using Done = InplaceFunction<void(const KazooResult&), 32>;
-  // The classifiers' answer (ok: its body) or why it could not be had.
-  using ClassifiersSink = InplaceFunction<void(bool ok, std::string_view body_or_why), 16>;
+  // The classifiers' answer (ok: its body) or why it could not be had;
+  // returns whether the answer was usable (else it is asked for again on
+  // the next refresh).
+  using ClassifiersSink = InplaceFunction<bool(bool ok, std::string_view body_or_why), 16>;
 
   KazooService(EventLoop& loop, const config::KazooConfig& cfg, status::KazooStatus& model);
   ~KazooService();
