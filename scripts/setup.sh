@@ -18,7 +18,9 @@ done
 . "$here/scripts/packages.sh"
 ensure_packages setup "${build_packages[@]}" libbenchmark-dev \
   python3 python3-aiohttp python3-aiortc python3-jwt python3-cryptography python3-numpy \
-  coturn openssl iproute2 util-linux
+  coturn openssl iproute2 util-linux chromium
+# chromium: the owner's page is tested in headless Chromium, driven through
+# its DevTools protocol (tests/integration/cdp_browser.py).
 # coturn's package starts a system service on some setups; tests run their own.
 systemctl disable --now coturn >/dev/null 2>&1 || true
 
