@@ -98,7 +98,7 @@ def main():
             if at:
                 b.scroll_to(at)
             path = b.screenshot(os.path.join(SHOTS, name), full_page=at is None)
-            print("screenshot:", path)
+            print(f"screenshot: {path} (page {len(b.html().encode())} bytes)")
 
         def attr(selector, name):
             return b.js(f"(function(){{var e=document.querySelector({json.dumps(selector)});"
