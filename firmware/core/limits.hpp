@@ -94,7 +94,7 @@ inline constexpr std::size_t kYnaMsisdnMax = 32;
 inline constexpr std::size_t kYnaCallIdMax = kCallIdMax;     // callId / last segment of callObjectRef
 inline constexpr std::size_t kYnaErrorsKept = 4;             // "last errors" on the status page
 inline constexpr std::size_t kWebFormMax = 2048;             // one POSTed form
-inline constexpr std::size_t kWebResponseMax = 32 * 1024;    // one page, headers included (the owner's page runs to ~14 KiB)
+inline constexpr std::size_t kWebResponseMax = 32 * 1024;    // one page, headers included (the owner's page: ~11 KiB, ~26 KiB with every list full)
 // ---- end of YNA line -------------------------------------------------------
 
 // ---- Account services (protocol/kazoo, protocol/jambonz, firmware/services) --
