@@ -231,7 +231,9 @@ void WebPage::address_form(Html& p, const protocol::kazoo::E911Address& a, std::
   static constexpr const char* kAutocomplete[E911Address::kFields] = {"postal-code", "address-line1", "address-line2",
                                                                       "address-level2", "address-level1"};
   form_start(p, "/kazoo/e911", hidden ? std::string_view{} : std::string_view("e911-form"));
-  for (std::size_t i = 0; i < E911Address::kFields; ++i) {
+  // In the order an address is written: street, apartment, city, state, postal code.
+  static constexpr std::size_t kOrder[E911Address::kFields] = {1, 2, 3, 4, 0};
+  for (std::size_t i : kOrder) {
     if (hidden) {
       p.append("<input type=\"hidden\" name=\"");
     } else {
