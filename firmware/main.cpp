@@ -29,7 +29,9 @@
 #include "firmware/line/sip_line.hpp"
 #include "firmware/line/yna_calls.hpp"
 #include "firmware/line/yna_line.hpp"
+#include "firmware/dialplan/country_plans.hpp"
 #include "firmware/services/account_services.hpp"
+#include "firmware/services/dial_plan_store.hpp"
 #include "firmware/services/jambonz_service.hpp"
 #include "firmware/services/kazoo_service.hpp"
 #include "firmware/status/device_status.hpp"
@@ -179,6 +181,27 @@ int main(int argc, char** argv) {
   static services::AccountServices account(commands, kazoo, &kazoo_model, jambonz);
   static control::ControlServer control(loop, account);
   account.set_server(&control);
+
+  // The handset's dial plan: the country's, or with Kazoo the account's
+  // classifiers (cached from the last run until a fetch works).
+  static status::DialPlanStatus dial_plan_model;
+  static services::DialPlanStore dial_plans(g_config.state_dir.view(), dialplan::find_dial_plan(desc->tones->country),
+                                            dial_plan_model,
+                                            [](const dialplan::DialPlan* plan) { phone.set_dial_plan(plan); });
+  device.set_dial_plan(&dial_plan_model);
+  account.set_dial_plan(dial_plans.current());
+  if (kazoo) {
+    dial_plans.load_cache();
+    kazoo->set_classifiers_sink([](bool ok, std::string_view body) { return dial_plans.on_classifiers(ok, body); });
+  }
+  // Click-to-call rings the SIP line's user; the caller shown is the Kazoo
+  // number when there is one, else the SIP username (services.md section 2).
+  if (jambonz && g_config.sip.present) {
+    static FixedString<limits::kPeerMax> sip_user;
+    if (!g_config.sip.user_at_realm(sip_user))
+      DT_LOGW("main", "click-to-call off: sip.username@realm is longer than %zu characters", limits::kPeerMax);
+    account.set_click_to_call(kazoo ? g_config.kazoo.number.view() : g_config.sip.username.view(), sip_user.view());
+  }
   events.attach(control);
 
   char sock_path[limits::kPathMax + 32];

@@ -8,8 +8,14 @@ DTMF, hangs up, then takes an incoming call, a second caller waiting (flash
 answers and swaps, hanging up rings the held call back), narrating each step
 and what the earpiece plays (found by frequency analysis, not assumed).
 
+Then the SIP line: Kamailio (registrar and proxy with digest authentication)
+and baresip (another SIP stack) start on loopback, the agent restarts with a
+`sip` key beside `yna`, registers, and the handset calls baresip through
+Kamailio; what each side hears is found the same way.
+
 Runs with Debian's /usr/bin/python3 inside a private network namespace.
 """
+import json
 import os
 import shutil
 import sys
@@ -17,11 +23,15 @@ import time
 
 root = sys.argv[1] if len(sys.argv) > 1 else os.getcwd()
 sys.path.insert(0, os.path.join(root, "tests", "integration"))
+sys.path.insert(0, os.path.join(root, "tests", "sipnet"))
 os.environ.setdefault("DIALTONE_BUILD_DIR", os.path.join(root, "build"))
+import numpy as np  # noqa: E402
 from dialtone_harness import read_wav, tone, tone_ratio, write_wav  # noqa: E402
+from sipnet import Baresip, Kamailio  # noqa: E402
 from yna_it import YnaSetup  # noqa: E402
 
 MIC_HZ = 600  # what the "person" says into the microphone
+FAR_HZ = 1000  # what each far end plays
 
 
 def say(msg):
@@ -35,6 +45,95 @@ def earpiece(y, seconds=0.8):
              1000: "1000 (far end)"}
     found = [f"{names[f]} Hz" for f in names if tone_ratio(x, f, rate) > 0.1]
     return ", ".join(found) or "silence"
+
+
+def top_frequencies(x, rate, block_s=0.1):
+    """The strongest frequency of each 100 ms block, the most frequent first:
+    [(hz, blocks), ...], as the YNA simulator reports what its far end hears."""
+    n = int(block_s * rate)
+    peaks = {}
+    for i in range(0, len(x) - n + 1, n):
+        spectrum = np.abs(np.fft.rfft(x[i:i + n] * np.hanning(n)))
+        if spectrum.max() > 0:
+            hz = int(round(np.argmax(spectrum) * rate / n / 10) * 10)
+            peaks[hz] = peaks.get(hz, 0) + 1
+    return sorted(peaks.items(), key=lambda p: -p[1])[:3]
+
+
+def restart_with(y, earlier_runs, **keys):
+    """Restarts dialtoned with keys added to its configuration. The new run's
+    earpiece and log go to new files (the agent truncates its own), the old
+    ones into earlier_runs; the YNA line comes back linked from the tokens in
+    its state directory."""
+    y.agent.stop()
+    earlier_runs.append((y.agent.playback, y.agent.log_path))
+    run = len(earlier_runs) + 1
+    y.agent.playback = os.path.join(y.agent.dir, f"out-{run}.wav")
+    y.agent.log_path = os.path.join(y.agent.dir, f"agent-{run}.log")
+    y.agent.config["audio"]["playback"] = y.agent.playback
+    y.agent.config.update(keys)
+    with open(y.agent.config_path, "w") as f:
+        json.dump(y.agent.config, f)
+    y.start_agent()
+    y.agent.ctl.request({"cmd": "subscribe"})
+
+
+def wait_line(ctl, name, state, timeout=15):
+    deadline = time.time() + timeout
+    while True:
+        line = next(x for x in ctl.request({"cmd": "status"})["lines"] if x["line"] == name)
+        if line["state"] == state or time.time() > deadline:
+            return line
+        time.sleep(0.05)
+
+
+def sip_part(y, earlier_runs):
+    """The SIP line against Kamailio and baresip, all on loopback."""
+    say("The SIP line: starting Kamailio (registrar and proxy, digest authentication) and baresip"
+        " (another SIP stack) on loopback")
+    with Kamailio(users={"101": "pw-101", "202": "pw-202"}) as k, \
+            Baresip("202", "pw-202", k, tone_hz=FAR_HZ) as far:
+        k.wait_registered("202")
+        print(f"   Kamailio serves {k.domain} at {k.outbound_proxy('udp')}: users 101 (this phone)"
+              f" and 202 (baresip, registered, plays {FAR_HZ} Hz)")
+        sip = {"registrar": f"sip:{k.domain}", "username": "101", "password": "pw-101",
+               "outbound_proxy": k.outbound_proxy("udp")}
+        say("Restarting dialtoned with a sip key beside yna; outgoing_line makes the handset dial on it")
+        print("   \"sip\":", json.dumps(dict(sip, password="...")) + ', "outgoing_line": "sip"')
+        restart_with(y, earlier_runs, sip=sip, outgoing_line="sip")
+        ctl = y.agent.ctl
+        print("   the sip line:", wait_line(ctl, "sip", "registered"))
+        contact = k.wait_registered("101")[0]
+        print(f"   Kamailio's location table: {k.aor('101')} -> {contact['Address']} (expires {contact['Expires']} s)")
+        wait_line(ctl, "yna", "registered")  # back from its stored tokens
+        print("   status lines:", {line["line"]: line["state"] for line in ctl.request({"cmd": "status"})["lines"]})
+
+        say("Lifting the handset and dialling 2 0 2 # (a number the plan does not know goes as dialled on #)")
+        ctl.request({"cmd": "hook", "state": "off"})
+        for key in "202#":
+            ctl.request({"cmd": "key", "key": key})
+        wait_call(ctl, "ringing")
+        incoming = far.wait_event("CALL_INCOMING")
+        print(f"   baresip rings: {incoming['type']} from {incoming['param']}")
+        print("   earpiece:", earpiece(y), "(North American ringback is 440 + 480 Hz)")
+        say(f"baresip answers (it plays {FAR_HZ} Hz)")
+        far.accept()
+        wait_call(ctl, "connected")
+        time.sleep(2.0)
+        print("   earpiece:", earpiece(y))
+        x, rate = far.heard(2.0)
+        print(f"   baresip hears (Hz, 100 ms blocks): {top_frequencies(x, rate)} -- our microphone plays {MIC_HZ} Hz")
+
+        say("Replacing the handset: the phone sends BYE")
+        ctl.request({"cmd": "hook", "state": "on"})
+        wait_call(ctl, "ended")
+        closed = far.wait_event("CALL_CLOSED")
+        print(f"   baresip: {closed['type']} ({closed['param']}: libre's words for the BYE it received)")
+
+        say("Stopping dialtoned (SIGTERM): it unregisters before it exits")
+        y.agent.stop()
+        k.wait_unregistered("101")
+        print(f"   Kamailio's location table: {k.aor('101')} -> no contact")
 
 
 def show_events(ctl):
@@ -66,6 +165,7 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     say("Starting the YNA network simulator and dialtoned on the simulated board")
     y = YnaSetup(ping_s=10, pong_s=5)
+    earlier_runs = []  # (earpiece WAV, log) of each earlier run of the agent
     write_wav(y.agent.capture, tone([MIC_HZ], 2.0, 16000, level=6000), 16000)
     try:
         y.start_agent()
@@ -163,6 +263,8 @@ def main():
         ctl.request({"cmd": "hook", "state": "on"})
         wait_call(ctl, "ended")
         show_events(ctl)
+
+        sip_part(y, earlier_runs)
         report = y.violations()
         say(f"The simulator checked every request, PoP token and frame: "
             f"{len(report['violations'])} violations, {len(report.get('lint', []))} lint notes")
@@ -170,10 +272,26 @@ def main():
             print("  ", v)
     finally:
         y.close()
-        shutil.copy(y.agent.playback, os.path.join(out_dir, "playback.wav"))
-        shutil.copy(y.agent.log_path, os.path.join(out_dir, "agent.log"))
+        join_runs(earlier_runs + [(y.agent.playback, y.agent.log_path)], out_dir)
     x, rate = read_wav(os.path.join(out_dir, "playback.wav"))
     say(f"Earpiece audio: out/playback.wav ({len(x) / rate:.1f} s at {rate} Hz); agent log: out/agent.log")
+
+
+def join_runs(runs, out_dir):
+    """Each run's earpiece and log, one after the other, into out/."""
+    audio, rate = [], None
+    with open(os.path.join(out_dir, "agent.log"), "wb") as log:
+        for i, (playback, log_path) in enumerate(runs):
+            if os.path.exists(playback):
+                x, rate = read_wav(playback)
+                audio.append(x)
+            if os.path.exists(log_path):
+                if i:
+                    log.write(b"---- dialtoned restarted ----\n")
+                with open(log_path, "rb") as f:
+                    shutil.copyfileobj(f, log)
+    if audio:
+        write_wav(os.path.join(out_dir, "playback.wav"), np.concatenate(audio), rate)
 
 
 if __name__ == "__main__":

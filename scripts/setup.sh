@@ -18,7 +18,9 @@ done
 . "$here/scripts/packages.sh"
 ensure_packages setup "${build_packages[@]}" libbenchmark-dev \
   python3 python3-aiohttp python3-aiortc python3-jwt python3-cryptography python3-numpy \
-  openssl iproute2 util-linux
+  openssl iproute2 util-linux chromium
+# chromium: the owner's page is tested in headless Chromium, driven through
+# its DevTools protocol (tests/integration/cdp_browser.py).
 # Network peers of the integration tests: the TURN server, and the SIP
 # network of tests/sipnet (registrar/proxy, media relay in userspace, far
 # end, SIPp). Their packages bring system services; tests run their own.

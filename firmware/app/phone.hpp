@@ -50,6 +50,9 @@ class Phone final : public call::CallUi {
   void set_audio_tap(AudioTap tap) { tap_ = std::move(tap); }
 
   const handset::Handset& handset() const { return handset_; }
+  // A plan fetched from the network replaces the country's built-in one
+  // (from the next key); null: numbers go as dialled on # or the timeout.
+  void set_dial_plan(const dialplan::DialPlan* plan) { handset_.set_dial_plan(plan); }
   handset::Tone playing() const { return tones_.playing(); }
 
   // call::CallUi

@@ -404,6 +404,18 @@ const char* to_string(LineKind k) {
   return "?";
 }
 
+bool SipConfig::user_at_realm(FixedString<limits::kPeerMax>& out) const {
+  std::string_view host = registrar.parts.host.view();
+  if (host.empty() || username.empty()) return false;
+  const bool v6 = host.find(':') != std::string_view::npos;
+  out.clear();
+  if (out.append(username.view()) && out.push_back('@') && (!v6 || out.push_back('[')) && out.append(host) &&
+      (!v6 || out.push_back(']')))
+    return true;
+  out.clear();  // never a truncated user
+  return false;
+}
+
 bool parse_config(std::string_view json, Config& out, ConfigError& err) {
   out = Config{};
   Checker c{err};

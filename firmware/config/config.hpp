@@ -64,6 +64,9 @@ struct SipConfig {
 
   // Where requests go: the outbound proxy when there is one, else the registrar.
   const SipServer& next_hop() const { return outbound_proxy.uri.empty() ? registrar : outbound_proxy; }
+  // "username@realm" (an IPv6 realm in brackets), as jambonz names the user
+  // click-to-call rings (services.md section 2); false when it does not fit.
+  bool user_at_realm(FixedString<limits::kPeerMax>& out) const;
 };
 
 enum class LineKind : std::uint8_t { kNone, kYna, kSip };

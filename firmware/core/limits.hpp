@@ -110,7 +110,7 @@ inline constexpr std::size_t kYnaMsisdnMax = 32;
 inline constexpr std::size_t kYnaCallIdMax = kCallIdMax;     // callId / last segment of callObjectRef
 inline constexpr std::size_t kYnaErrorsKept = 4;             // "last errors" on the status page
 inline constexpr std::size_t kWebFormMax = 2048;             // one POSTed form
-inline constexpr std::size_t kWebResponseMax = 16 * 1024;    // one page, headers included
+inline constexpr std::size_t kWebResponseMax = 32 * 1024;    // one page, headers included (the owner's page: ~11 KiB, ~26 KiB with every list full)
 // ---- end of YNA line -------------------------------------------------------
 
 // ---- Account services (protocol/kazoo, protocol/jambonz, firmware/services) --
@@ -126,6 +126,15 @@ inline constexpr std::int64_t kServiceRefreshMs = 5 * 60 * 1000;  // background 
 inline constexpr std::size_t kJambonzRowsMax = 25;       // services.md: count at most 25
 inline constexpr std::size_t kJambonzPageRows = 10;      // rows per page on the web page
 inline constexpr std::size_t kServiceTextMax = 160;      // a message, detail or reason kept for display
+inline constexpr std::size_t kKazooSearchMax = 10;       // numbers offered by one search
+inline constexpr std::size_t kKazooClassifiersMax = 16;  // an account's classifiers (Kazoo ships 13)
+inline constexpr std::size_t kClassifierRegexMax = 256;  // one regex (caribbean's, the longest shipped, is ~150)
+inline constexpr std::size_t kClassifiersFileMax = 8 * 1024;  // the cached answer in the state directory
+// The dial plan built from classifiers: each alternative of a regex becomes
+// one rule (caribbean's 26 area codes, did_us with and without its 1, ...);
+// a rule's name, pattern and strip live in one text arena.
+inline constexpr std::size_t kDialRulesMax = 64;
+inline constexpr std::size_t kDialPlanTextMax = 2048;
 // ---- end of account services -----------------------------------------------
 
 // ---- SIP core (protocol/sip: pool, messages, transactions) ----------------

@@ -1,7 +1,8 @@
 #include "firmware/services/account_services.hpp"
 
 #include "firmware/core/json.hpp"
-#include "firmware/services/jambonz_service.hpp"
+#include "firmware/core/log.hpp"
+#include "firmware/dialplan/classifier_plan.hpp"
 #include "firmware/status/device_status.hpp"
 
 namespace dialtone::services {
@@ -51,12 +52,116 @@ void AccountServices::on_command(std::string_view cmd, const cJSON* req, control
   if (cmd == "e911") return e911(req, reply);
   if (cmd == "recent_calls") return recent_calls(req, reply);
   if (cmd == "alerts") return alerts(reply);
-  if (cmd == "click_to_call") {
-    // It rings the device's SIP line first; there is none on this device.
-    reply.error("not_configured", "click-to-call needs a SIP line, and this device has none");
+  if (cmd == "click_to_call") return click_to_call_cmd(req, reply);
+  if (cmd == "number_search") return number_search(req, reply);
+  if (cmd == "number_activate") return number_activate(req, reply);
+  next_.on_command(cmd, req, reply);
+}
+
+void AccountServices::set_click_to_call(std::string_view from, std::string_view sip_user) {
+  from_.assign(from);
+  sip_user_.assign(sip_user);
+}
+
+bool AccountServices::click_to_call_ready() const {
+  return jambonz_ && !sip_user_.empty() && !from_.empty();
+}
+
+bool AccountServices::start_click_to_call(std::string_view typed, std::string_view& code, web::ActionError& why,
+                                          JambonzService::Done done) {
+  if (!click_to_call_ready()) {
+    code = "not_configured";
+    why.assign(jambonz_ ? "click-to-call needs a SIP line for jambonz to ring, and this device has none"
+                        : "jambonz is not configured on this device");
+    return false;
+  }
+  dialplan::Number e164;
+  dialplan::E164Error e = dialplan::to_e164(plan_ ? *plan_ : nullptr, typed, e164);
+  if (e != dialplan::E164Error::kOk) {
+    code = "bad_request";
+    why.assign(dialplan::to_string(e));
+    return false;
+  }
+  if (!jambonz_->click_to_call(e164.view(), from_.view(), sip_user_.view(), std::move(done))) {
+    code = "busy";
+    why.assign("click-to-call cannot start now (no click_to_call_app configured, or too many jambonz requests wait)");
+    return false;
+  }
+  DT_LOGI("services", "click-to-call to %s requested", e164.c_str());
+  return true;
+}
+
+void AccountServices::click_to_call_cmd(const cJSON* req, control::Reply& reply) {
+  if (!server_) return not_configured(reply, "jambonz");
+  auto to = json_string(req, "to");
+  if (!to || to->empty()) {
+    reply.error("bad_request", "click_to_call takes \"to\": the number to call");
     return;
   }
-  next_.on_command(cmd, req, reply);
+  control::ReplyToken token = reply.defer();
+  std::string_view code;
+  web::ActionError why;
+  bool started = start_click_to_call(*to, code, why, [this, token](const JambonzResult& r) {
+    control::Reply out(g_reply);
+    if (!r.ok) out.error("service_error", r.error);
+    else out.ok().string("sid", r.sid).end_object();
+    send(token, out);
+  });
+  if (!started) {
+    control::Reply out(g_reply);
+    out.error(code, why.view());
+    send(token, out);
+  }
+}
+
+void AccountServices::number_search(const cJSON* req, control::Reply& reply) {
+  if (!kazoo_ || !server_) return not_configured(reply, "Kazoo");
+  auto prefix = json_string(req, "prefix");
+  int quantity = static_cast<int>(json_int(req, "quantity").value_or(5));
+  FixedString<limits::kUrlMax> probe;
+  if (!prefix || !protocol::kazoo::search_path(*prefix, quantity, 0, probe)) {
+    reply.error("bad_request", "number_search takes \"prefix\" (1 to 8 digits, e.g. an area code) and "
+                               "\"quantity\" (1 to 10)");
+    return;
+  }
+  control::ReplyToken token = reply.defer();
+  bool started = kazoo_->search(*prefix, quantity, [this, token](const KazooResult& r) {
+    control::Reply out(g_reply);
+    if (r.kind != KazooResult::Kind::kOk) {
+      out.error("service_error", r.message);
+    } else {
+      JsonWriter& w = out.ok();
+      w.begin_array("numbers");
+      for (const protocol::kazoo::FoundNumber& f : r.found) {
+        w.begin_object()
+            .string("number", f.number.view())
+            .string("formatted_number", f.formatted_number.view())
+            .string("rate_center", f.rate_center.view())
+            .end_object();
+      }
+      w.end_array().end_object();
+    }
+    send(token, out);
+  });
+  if (!started) send_busy(token, "Kazoo");
+}
+
+void AccountServices::number_activate(const cJSON* req, control::Reply& reply) {
+  if (!kazoo_ || !server_) return not_configured(reply, "Kazoo");
+  auto number = json_string(req, "number");
+  dialplan::Number e164;
+  if (!number || dialplan::to_e164(nullptr, *number, e164) != dialplan::E164Error::kOk) {
+    reply.error("bad_request", "number_activate takes \"number\": an E.164 number from number_search");
+    return;
+  }
+  control::ReplyToken token = reply.defer();
+  bool started = kazoo_->activate(e164.view(), [this, token](const KazooResult& r) {
+    control::Reply out(g_reply);
+    if (r.kind != KazooResult::Kind::kOk) out.error("number_unavailable", r.message);
+    else out.ok().string("number", kazoo_model_->activate_number.view()).string("state", r.state).end_object();
+    send(token, out);
+  });
+  if (!started) send_busy(token, "Kazoo");
 }
 
 void AccountServices::send(control::ReplyToken token, control::Reply& reply) {
@@ -191,6 +296,41 @@ void AccountServices::alerts(control::Reply& reply) {
 
 bool AccountServices::set_e911(const kz::E911Address& address) {
   return kazoo_ && kazoo_->update_e911(address, nullptr);
+}
+
+bool AccountServices::search_numbers(std::string_view prefix, web::ActionError& why) {
+  if (!kazoo_) {
+    why.assign("Kazoo is not configured on this device");
+    return false;
+  }
+  FixedString<limits::kUrlMax> probe;
+  if (!protocol::kazoo::search_path(prefix, 5, 0, probe)) {
+    why.assign("type an area code: 1 to 8 digits, e.g. 415");
+    return false;
+  }
+  if (!kazoo_->search(prefix, 5, nullptr)) {
+    why.assign("the phone is busy with Kazoo; try again in a moment");
+    return false;
+  }
+  return true;
+}
+
+bool AccountServices::activate_number(std::string_view number, web::ActionError& why) {
+  dialplan::Number e164;
+  if (!kazoo_) {
+    why.assign("Kazoo is not configured on this device");
+    return false;
+  }
+  if (dialplan::to_e164(nullptr, number, e164) != dialplan::E164Error::kOk || !kazoo_->activate(e164.view(), nullptr)) {
+    why.assign("the number cannot be activated now; try again in a moment");
+    return false;
+  }
+  return true;
+}
+
+bool AccountServices::click_to_call(std::string_view typed, web::ActionError& why) {
+  std::string_view code;
+  return start_click_to_call(typed, code, why, nullptr);
 }
 
 bool AccountServices::want_calls_page(int page) {

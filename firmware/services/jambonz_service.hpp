@@ -1,6 +1,7 @@
 // The device's jambonz account (services.md section 2) over HTTPS: call
 // history and alerts, fetched at start and every limits::kServiceRefreshMs
-// for the web page, and on demand for the control socket. One request runs
+// for the web page, and on demand for the control socket; click-to-call
+// (createCall, ringing the device's SIP user first). One request runs
 // at a time (a few more wait); each answer updates the JambonzStatus model
 // and goes to its callback.
 #pragma once
@@ -22,6 +23,7 @@ struct JambonzResult {
   std::string_view error;  // !ok: what failed, in words
   const protocol::jambonz::RecentCallsPage* calls = nullptr;
   const protocol::jambonz::AlertsPage* alerts = nullptr;
+  std::string_view sid;  // click_to_call: the call jambonz created
 };
 
 class JambonzService {
@@ -39,12 +41,18 @@ class JambonzService {
   // False when the query is out of range or too much already waits.
   bool recent_calls(const protocol::jambonz::PageQuery& q, Done done);
   bool alerts(Done done);
+  // POST /Accounts/{sid}/Calls: rings `sip_user` ("user@realm"), then the
+  // click-to-call application dials `destination` (E.164). False when
+  // click_to_call_app is not configured, an argument is empty, or as above.
+  bool click_to_call(std::string_view destination, std::string_view from, std::string_view sip_user, Done done);
 
  private:
-  enum class Kind : std::uint8_t { kCalls, kAlerts };
+  enum class Kind : std::uint8_t { kCalls, kAlerts, kClickToCall };
   struct Op {
     Kind kind = Kind::kCalls;
     protocol::jambonz::PageQuery query;
+    FixedString<limits::kDialDigitsMax> destination;  // kClickToCall
+    FixedString<limits::kPeerMax> from, sip_user;
     Done done;
   };
 

@@ -26,8 +26,12 @@ KazooService::KazooService(EventLoop& loop, const config::KazooConfig& cfg, stat
 KazooService::~KazooService() { stop(); }
 
 bool KazooService::start() {
-  if (!client_.start(cfg_.api_url.view(), cfg_.ca_file.view(), model_.error)) return false;
+  if (!client_.start(cfg_.api_url.view(), cfg_.ca_file.view(), model_.error)) {
+    if (classifiers_sink_) classifiers_sink_(false, model_.error.view());
+    return false;
+  }
   fetch(nullptr);
+  load_classifiers();
   return true;
 }
 
@@ -57,6 +61,41 @@ bool KazooService::update_e911(const kz::E911Address& address, Done done) {
   return true;
 }
 
+bool KazooService::search(std::string_view prefix, int quantity, Done done) {
+  FixedString<limits::kUrlMax> probe;
+  if (!kz::search_path(prefix, quantity, 0, probe)) return false;
+  Op op;
+  op.kind = OpKind::kSearch;
+  op.number.assign(prefix);
+  op.quantity = quantity;
+  op.done = std::move(done);
+  if (!enqueue(std::move(op))) return false;
+  model_.searching = true;
+  model_.search_prefix.assign(prefix);
+  model_.search_error.clear();
+  model_.found.clear();
+  return true;
+}
+
+bool KazooService::activate(std::string_view number, Done done) {
+  Op op;
+  op.kind = OpKind::kActivate;
+  if (number.empty() || !op.number.assign(number)) return false;
+  op.done = std::move(done);
+  if (!enqueue(std::move(op))) return false;
+  model_.activating = true;
+  model_.activate_number.assign(number);
+  model_.activate_message.clear();
+  return true;
+}
+
+bool KazooService::load_classifiers() {
+  if (!classifiers_sink_) return false;
+  Op op;
+  op.kind = OpKind::kClassifiers;
+  return enqueue(std::move(op));
+}
+
 bool KazooService::enqueue(Op&& op) {
   if (!ops_.push_back(std::move(op))) {
     DT_LOGW("kazoo", "%zu operations already wait (limits::kServiceOpsQueued)", limits::kServiceOpsQueued);
@@ -76,7 +115,14 @@ void KazooService::run_next() {
   if (step_ != Step::kIdle || ops_.empty()) return;
   loop_.cancel_timer(refresh_);
   // A fetch reads the listing, then the document; a change starts at the document.
-  const Step first = ops_[0].kind == OpKind::kFetch ? Step::kList : Step::kGet;
+  Step first = Step::kGet;
+  switch (ops_[0].kind) {
+    case OpKind::kFetch: first = Step::kList; break;
+    case OpKind::kUpdate: first = Step::kGet; break;
+    case OpKind::kSearch: first = Step::kSearch; break;
+    case OpKind::kActivate: first = Step::kActivate; break;
+    case OpKind::kClassifiers: first = Step::kClassifiers; break;
+  }
   if (token_.empty()) {
     resume_ = first;
     send_step(Step::kAuth);
@@ -107,6 +153,13 @@ void KazooService::send_step(Step step) {
       built = kz::number_path(cfg_.account_id.view(), cfg_.number.view(), g_path);
       body = {g_body, body_len_};
       break;
+    case Step::kSearch: built = kz::search_path(ops_[0].number.view(), ops_[0].quantity, 0, g_path); break;
+    case Step::kActivate:
+      method = "PUT";  // with an empty object, as the doc's example
+      built = kz::activate_path(cfg_.account_id.view(), ops_[0].number.view(), g_path);
+      body = "{}";
+      break;
+    case Step::kClassifiers: built = kz::classifiers_path(cfg_.account_id.view(), g_path); break;
     case Step::kIdle: return;
   }
   if (!body.empty()) h.push_back({"Content-Type", "application/json"});
@@ -137,8 +190,58 @@ void KazooService::on_answer(Step step, const HttpResult& r) {
     case Step::kList: return on_list(r);
     case Step::kGet: return on_get(r);
     case Step::kPost: return on_post(r);
+    case Step::kSearch: return on_search(r);
+    case Step::kActivate: return on_activate(r);
+    case Step::kClassifiers: return on_classifiers(r);
     case Step::kIdle: return;
   }
+}
+
+void KazooService::on_search(const HttpResult& r) {
+  static kz::NumberSearch found;
+  if (r.status < 200 || r.status >= 300) {
+    FixedString<limits::kServiceTextMax> why;
+    kz::describe_error(r.status, r.body, why);
+    return fail(why.view());
+  }
+  if (!kz::parse_number_search(r.body, found)) return fail("malformed number search answer");
+  model_.searching = false;
+  model_.found.clear();
+  for (const kz::FoundNumber& f : found.numbers) model_.found.push_back(f);
+  DT_LOGI("kazoo", "number search: %zu offered", model_.found.size());
+  KazooResult res;
+  res.kind = KazooResult::Kind::kOk;
+  res.found = model_.found.span();
+  finish(res);
+}
+
+void KazooService::on_activate(const HttpResult& r) {
+  static kz::ActivateOutcome out;
+  kz::parse_activate_result(r.status, r.body, out);
+  if (!out.ok) return fail(out.message.view());
+  DT_LOGI("kazoo", "number %s activated (%s)", ops_[0].number.c_str(), out.state.c_str());
+  model_.activating = false;
+  model_.activated = true;
+  model_.activate_message.assign(out.state.view());
+  // What was offered is no longer on offer, and the account's listing changed.
+  model_.found.clear();
+  KazooResult res;
+  res.kind = KazooResult::Kind::kOk;
+  res.state = model_.activate_message.view();
+  finish(res);
+  fetch(nullptr);
+}
+
+void KazooService::on_classifiers(const HttpResult& r) {
+  if (r.status < 200 || r.status >= 300) {
+    FixedString<limits::kServiceTextMax> why;
+    kz::describe_error(r.status, r.body, why);
+    return fail(why.view());
+  }
+  classifiers_loaded_ = classifiers_sink_ && classifiers_sink_(true, r.body);
+  KazooResult res;
+  res.kind = KazooResult::Kind::kOk;
+  finish(res);
 }
 
 void KazooService::on_auth(const HttpResult& r) {
@@ -162,6 +265,8 @@ void KazooService::on_list(const HttpResult& r) {
   }
   static kz::NumberList list;
   if (!kz::parse_phone_numbers(r.body, list)) return fail("malformed phone number listing");
+  model_.account_numbers.clear();
+  for (const kz::NumberEntry& n : list.numbers) model_.account_numbers.push_back(n);
   const kz::NumberEntry* mine = list.find(cfg_.number.view());
   model_.number_state.assign(mine ? mine->state.view() : std::string_view("not in this account"));
   send_step(Step::kGet);
@@ -229,13 +334,30 @@ void KazooService::fail(std::string_view why) {
   DT_LOGW("kazoo", "%.*s", static_cast<int>(why.size()), why.data());
   FixedString<limits::kServiceTextMax> msg;
   msg.assign(why);
-  if (!ops_.empty() && ops_[0].kind == OpKind::kUpdate) {
-    model_.updating = false;
-    model_.outcome = status::KazooStatus::Outcome::kError;
-    model_.outcome_message.assign(why);
-    model_.choices.clear();
-  } else {
-    model_.error.assign(why);
+  const OpKind kind = ops_.empty() ? OpKind::kFetch : ops_[0].kind;
+  switch (kind) {
+    case OpKind::kUpdate:
+      model_.updating = false;
+      model_.outcome = status::KazooStatus::Outcome::kError;
+      model_.outcome_message.assign(why);
+      model_.choices.clear();
+      break;
+    case OpKind::kSearch:
+      model_.searching = false;
+      model_.search_error.assign(why);
+      break;
+    case OpKind::kActivate:
+      model_.activating = false;
+      model_.activated = false;
+      model_.activate_message.assign(why);
+      // Whatever the reason, this one is not to be offered again.
+      for (std::size_t i = 0; i < model_.found.size(); ++i)
+        if (model_.found[i].number == ops_[0].number.view()) model_.found.erase_at(i--);
+      break;
+    case OpKind::kClassifiers:
+      if (classifiers_sink_) classifiers_sink_(false, why);
+      break;
+    case OpKind::kFetch: model_.error.assign(why); break;
   }
   KazooResult res;
   res.kind = KazooResult::Kind::kServiceError;
@@ -264,6 +386,7 @@ void KazooService::arm_refresh() {
   refresh_ = loop_.add_timer(limits::kServiceRefreshMs, [this] {
     refresh_ = {};
     fetch(nullptr);
+    if (!classifiers_loaded_) load_classifiers();
   });
 }
 

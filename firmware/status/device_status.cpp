@@ -119,6 +119,14 @@ void DeviceStatus::write(JsonWriter& w) const {
         .string("digits", handset_->digits())
         .end_object();
   }
+  if (dial_plan_) {
+    w.begin_object("dial_plan")
+        .string("source", dial_plan_->source_name())
+        .string("country", dial_plan_->country.view())
+        .number("rules", static_cast<std::int64_t>(dial_plan_->rules));
+    if (!dial_plan_->problem.empty()) w.string("problem", dial_plan_->problem.view());
+    w.end_object();
+  }
   if (kazoo_) {
     w.begin_object("e911");
     write_e911(w, *kazoo_);

@@ -12,6 +12,7 @@
 #include "firmware/core/json.hpp"
 #include "firmware/core/limits.hpp"
 #include "firmware/handset/handset.hpp"
+#include "firmware/status/dial_plan_status.hpp"
 #include "firmware/status/jambonz_status.hpp"
 #include "firmware/status/kazoo_status.hpp"
 #include "firmware/status/line_state.hpp"
@@ -45,6 +46,8 @@ class DeviceStatus {
   const KazooStatus* kazoo() const { return kazoo_; }
   void set_jambonz(const JambonzStatus* j) { jambonz_ = j; }
   const JambonzStatus* jambonz() const { return jambonz_; }
+  void set_dial_plan(const DialPlanStatus* d) { dial_plan_ = d; }
+  const DialPlanStatus* dial_plan() const { return dial_plan_; }
 
   // Something went wrong that the owner should see (web page, `status`).
   void add_error(std::string_view msg);
@@ -52,7 +55,7 @@ class DeviceStatus {
   std::size_t errors(std::span<std::string_view> out) const;
 
   // The body of the `status` reply (after "ok"): line, lines, calls,
-  // handset, e911 (with Kazoo), last_error, errors, pools.
+  // handset, dial_plan, e911 (with Kazoo), last_error, errors, pools.
   void write(JsonWriter& w) const;
   // `"e911":{status, address[, warning][, error]}` fields, inside an open object.
   static void write_e911(JsonWriter& w, const KazooStatus& k);
@@ -67,6 +70,7 @@ class DeviceStatus {
   handset::Tone playing_ = handset::Tone::kNone;
   const KazooStatus* kazoo_ = nullptr;
   const JambonzStatus* jambonz_ = nullptr;
+  const DialPlanStatus* dial_plan_ = nullptr;
   FixedString<192> errors_[kErrorsKept];
   std::size_t errors_next_ = 0, errors_count_ = 0;
 };

@@ -18,6 +18,12 @@ struct JambonzStatus {
   bool alerts_loaded = false;
   FixedString<limits::kServiceTextMax> alerts_error;
 
+  // The last click-to-call: the destination, and jambonz's answer.
+  bool calling = false;                  // the request is on its way
+  FixedString<limits::kDialDigitsMax> call_to;
+  protocol::jambonz::CallSid call_sid;   // jambonz created the call (it rings this phone first)
+  FixedString<limits::kServiceTextMax> call_error;
+
   JambonzStatus() { calls_query.page = 0; }
 };
 

@@ -12,6 +12,7 @@
 namespace dialtone::status {
 
 using E911Address = protocol::kazoo::E911Address;
+using E911Field = protocol::kazoo::E911Field;
 
 // Said wherever the address is missing: the page, `status`, the `e911` reply.
 inline constexpr std::string_view kNoE911Warning =
@@ -33,6 +34,19 @@ struct KazooStatus {
   E911Address entered;  // what was sent; the form shows it again after a refusal
   FixedString<limits::kServiceTextMax> outcome_message;
   FixedVector<E911Address, limits::kE911ChoicesMax> choices;
+
+  // The account's numbers, from its listing (the configured one among them).
+  FixedVector<protocol::kazoo::NumberEntry, limits::kKazooNumbersMax> account_numbers;
+
+  // Getting a number: the last search and the last activation.
+  bool searching = false;
+  FixedString<8> search_prefix;
+  FixedVector<protocol::kazoo::FoundNumber, limits::kKazooSearchMax> found;
+  FixedString<limits::kServiceTextMax> search_error;
+  bool activating = false;
+  FixedString<32> activate_number;
+  bool activated = false;                                     // the last activation worked
+  FixedString<limits::kServiceTextMax> activate_message;      // its state, or why it failed
 
   bool provisioned() const { return e911 == E911::kProvisioned; }
   std::string_view e911_name() const { return provisioned() ? "PROVISIONED" : "none"; }

@@ -4,6 +4,8 @@
 include_guard(GLOBAL)
 add_library(dialtone_web STATIC
   ${PROJECT_SOURCE_DIR}/firmware/web/web_page.cpp
+  ${PROJECT_SOURCE_DIR}/firmware/web/page_render.cpp
+  ${PROJECT_SOURCE_DIR}/firmware/web/local_time.cpp
   ${PROJECT_SOURCE_DIR}/firmware/web/web_server.cpp)
 target_include_directories(dialtone_web PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(dialtone_web PUBLIC dialtone_core dialtone_protocol dialtone_firmware PRIVATE dialtone_warnings)

@@ -101,4 +101,45 @@ ParseError parse_alerts(std::string_view body, AlertsPage& out) {
   return ParseError::kOk;
 }
 
+bool calls_path(std::string_view account_sid, FixedString<limits::kUrlMax>& out) {
+  out.clear();
+  return !account_sid.empty() && out.append("/Accounts/") && percent_encode_append(account_sid, out) &&
+         out.append("/Calls");
+}
+
+std::size_t build_click_to_call(const ClickToCall& c, std::span<char> out) {
+  if (c.application_sid.empty() || c.from.empty() || c.sip_user.empty() || c.destination.empty()) return 0;
+  JsonWriter w(out);
+  w.begin_object()
+      .string("application_sid", c.application_sid)
+      .string("from", c.from)
+      .begin_object("to")
+      .string("type", "user")
+      .string("name", c.sip_user)
+      .end_object()
+      .begin_object("tag")
+      .string("destination", c.destination)
+      .end_object()
+      .end_object();
+  return w.ok() ? w.size() : 0;
+}
+
+bool parse_call_created(std::string_view body, CallSid& sid) {
+  sid.clear();
+  JsonDocument doc(body);
+  auto s = json_string(doc.root(), "sid");
+  return s && !s->empty() && sid.assign(*s);
+}
+
+void describe_error(int http_status, std::string_view body, Text& out) {
+  char text[limits::kServiceTextMax + 1];
+  JsonDocument doc(body);
+  auto msg = json_string(doc.root(), "msg");
+  if (!msg) msg = json_string(doc.root(), "message");
+  if (msg && !msg->empty())
+    std::snprintf(text, sizeof text, "HTTP %d: %.*s", http_status, static_cast<int>(msg->size()), msg->data());
+  else std::snprintf(text, sizeof text, "HTTP %d", http_status);
+  out.assign(text);
+}
+
 }  // namespace dialtone::protocol::jambonz

@@ -1,9 +1,11 @@
 // jambonz's account API (docs/jambonz-api-swagger.txt, services.md section
-// 2): the RecentCalls and Alerts paths and their answers, as pure builders
-// and parsers; no I/O. Requests carry `Authorization: Bearer <api_key>`.
+// 2): the RecentCalls and Alerts paths and their answers, and click-to-call's
+// createCall, as pure builders and parsers; no I/O. Requests carry
+// `Authorization: Bearer <api_key>`.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "firmware/core/fixed_vector.hpp"
@@ -70,5 +72,27 @@ const char* to_string(ParseError e);
 // direction / time, alert_type, message) makes the answer kBadRow.
 ParseError parse_recent_calls(std::string_view body, RecentCallsPage& out);
 ParseError parse_alerts(std::string_view body, AlertsPage& out);
+
+// Click-to-call (createCall): POST /Accounts/{sid}/Calls with
+// {"application_sid", "from", "to":{"type":"user","name":"user@realm"},
+//  "tag":{"destination":"+1..."}}. jambonz rings the SIP user first; the
+// application dials `destination` once the handset answers.
+struct ClickToCall {
+  std::string_view application_sid;
+  std::string_view from;         // kazoo.number, or the SIP username
+  std::string_view sip_user;     // "username@realm"
+  std::string_view destination;  // E.164
+};
+// "/Accounts/{sid}/Calls"; false when it does not fit or the sid is empty.
+bool calls_path(std::string_view account_sid, FixedString<limits::kUrlMax>& out);
+// The request body; its length, 0 when a field is empty or it does not fit.
+std::size_t build_click_to_call(const ClickToCall& c, std::span<char> out);
+
+using CallSid = FixedString<64>;
+// createCall's 201 answer {"sid": "..."}: false when there is no sid string.
+bool parse_call_created(std::string_view body, CallSid& sid);
+// An error answer's text ({"msg": "..."} as jambonz writes it, or
+// {"message": ...}) for the owner: "HTTP 400: <msg>", or "HTTP 400".
+void describe_error(int http_status, std::string_view body, Text& out);
 
 }  // namespace dialtone::protocol::jambonz

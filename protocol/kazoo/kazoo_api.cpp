@@ -180,4 +180,93 @@ void parse_e911_result(int http_status, std::string_view body, E911Outcome& out)
   describe_error(http_status, body, out.message);
 }
 
+bool search_path(std::string_view prefix, int quantity, int offset, FixedString<limits::kUrlMax>& out) {
+  out.clear();
+  if (prefix.empty() || prefix.size() > 8 || quantity < 1 || quantity > static_cast<int>(limits::kKazooSearchMax) ||
+      offset < 0)
+    return false;
+  for (char c : prefix)
+    if (c < '0' || c > '9') return false;
+  char q[48];
+  int n = std::snprintf(q, sizeof q, "&quantity=%d&offset=%d", quantity, offset);
+  return out.append("/phone_numbers?prefix=") && out.append(prefix) && out.append({q, static_cast<std::size_t>(n)});
+}
+
+bool parse_number_search(std::string_view body, NumberSearch& out) {
+  out = NumberSearch{};
+  JsonDocument doc(body);
+  const cJSON* data = json_array(doc.root(), "data");
+  if (!data) return false;
+  const cJSON* item = nullptr;
+  cJSON_ArrayForEach(item, data) {
+    if (out.numbers.full()) break;
+    if (!cJSON_IsObject(item)) continue;
+    FoundNumber f;
+    auto number = json_string(item, "number");
+    if (!number || number->empty()) number = json_string(item, "e164");
+    if (!number || number->empty() || !f.number.assign(*number)) continue;
+    if (auto fmt = json_string(item, "formatted_number")) f.formatted_number.assign(*fmt);
+    const cJSON* rc = json_object(item, "rate_center");
+    auto name = json_string(rc, "name");
+    auto state = json_string(rc, "state");
+    if (name) f.rate_center.assign(*name);
+    if (state && !state->empty()) {
+      if (!f.rate_center.empty()) f.rate_center.append(", ");
+      f.rate_center.append(*state);
+    }
+    out.numbers.push_back(f);
+  }
+  return true;
+}
+
+bool activate_path(std::string_view account_id, std::string_view number, FixedString<limits::kUrlMax>& out) {
+  return number_path(account_id, number, out) && out.append("/activate");
+}
+
+void parse_activate_result(int http_status, std::string_view body, ActivateOutcome& out) {
+  out = ActivateOutcome{};
+  {
+    JsonDocument doc(body);
+    const cJSON* data = json_object(doc.root(), "data");
+    if (http_status >= 200 && http_status < 300 && data) {
+      out.ok = true;
+      auto st = json_string(data, "state");
+      out.state.assign(st ? *st : std::string_view("active"));
+      return;
+    }
+    auto msg = json_string(data, "message");
+    if (http_status >= 300 && msg && !msg->empty()) {
+      char text[limits::kServiceTextMax + 1];
+      std::snprintf(text, sizeof text, "HTTP %d: %.*s", http_status, static_cast<int>(msg->size()), msg->data());
+      out.message.assign(text);
+      return;
+    }
+  }
+  describe_error(http_status, body, out.message);
+}
+
+bool classifiers_path(std::string_view account_id, FixedString<limits::kUrlMax>& out) {
+  return numbers_path(account_id, out) && out.append("/classifiers");
+}
+
+bool parse_classifiers(std::string_view body, Classifiers& out) {
+  out = Classifiers{};
+  JsonDocument doc(body);
+  const cJSON* data = json_object(doc.root(), "data");
+  if (!data) return false;
+  const cJSON* item = nullptr;
+  cJSON_ArrayForEach(item, data) {
+    Classifier c;
+    auto regex = json_string(item, "regex");
+    // A regex cut short would match other numbers than Kazoo's: drop it whole.
+    if (!item->string || !regex || !c.name.assign(item->string) || !c.regex.assign(*regex) || out.list.full()) {
+      ++out.skipped;
+      continue;
+    }
+    if (auto fn = json_string(item, "friendly_name")) c.friendly_name.assign(*fn);
+    out.list.push_back(c);
+  }
+  return true;
+}
+
 }  // namespace dialtone::protocol::kazoo

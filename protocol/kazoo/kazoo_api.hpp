@@ -92,6 +92,47 @@ struct E911Outcome {
 };
 void parse_e911_result(int http_status, std::string_view body, E911Outcome& out);
 
+// Getting a number: search GET /phone_numbers?prefix=415&quantity=5&offset=0
+// (not under the account), then PUT .../phone_numbers/{NUMBER}/activate.
+// The prefix is digits only (an area code); quantity 1..kKazooSearchMax.
+bool search_path(std::string_view prefix, int quantity, int offset, FixedString<limits::kUrlMax>& out);
+struct FoundNumber {
+  FixedString<32> number;            // "+14152338397"
+  FixedString<32> formatted_number;  // "1-415-233-8397"
+  FixedString<48> rate_center;       // "SAN RAFAEL, CA"
+};
+struct NumberSearch {
+  FixedVector<FoundNumber, limits::kKazooSearchMax> numbers;  // more are dropped
+};
+// data: [{number|e164, formatted_number, rate_center{name, state}, ...}];
+// false when `data` is not an array. Entries without a number are skipped.
+bool parse_number_search(std::string_view body, NumberSearch& out);
+
+bool activate_path(std::string_view account_id, std::string_view number, FixedString<limits::kUrlMax>& out);
+struct ActivateOutcome {
+  bool ok = false;
+  FixedString<32> state;                         // ok: the number's state ("in_service")
+  FixedString<limits::kServiceTextMax> message;  // !ok: what Kazoo said, in words
+};
+// A 2xx with data is activation; anything else is the reason it failed,
+// preferring data.message ("number +1... is not available") to the envelope's.
+void parse_activate_result(int http_status, std::string_view body, ActivateOutcome& out);
+
+// The account's classifiers (GET .../phone_numbers/classifiers): the handset's
+// dial plan. Each regex is JSON-decoded as sent (services.md section 3).
+bool classifiers_path(std::string_view account_id, FixedString<limits::kUrlMax>& out);
+struct Classifier {
+  FixedString<32> name;           // "did_us", "emergency", ...
+  FixedString<48> friendly_name;  // "US DID"
+  FixedString<limits::kClassifierRegexMax> regex;
+};
+struct Classifiers {
+  FixedVector<Classifier, limits::kKazooClassifiersMax> list;  // in the answer's order
+  std::size_t skipped = 0;  // entries without a regex string, or too long to keep
+};
+// false when data is not an object.
+bool parse_classifiers(std::string_view body, Classifiers& out);
+
 // Kazoo's error envelope {"error":"500","message":"unauthorized",...} in
 // words, for an answer that is not one of the above ("HTTP 500: unauthorized").
 void describe_error(int http_status, std::string_view body, FixedString<limits::kServiceTextMax>& out);

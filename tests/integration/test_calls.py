@@ -62,7 +62,7 @@ class CallTest(unittest.TestCase):
         call_id = ev["call_id"]
         time.sleep(2.0)
         self.assert_two_way_audio(call_id)
-        self.assertIn("out +14255550199 connected", self.y.page())  # the local status page (the dial plan made it E.164)
+        self.assertIn("Outgoing call to <b>+1 (425) 555-0199</b>: connected", self.y.page())  # the local status page (the dial plan made it E.164)
         st = self.ctl.request({"cmd": "status"})
         self.assertEqual(st["calls"][0]["state"], "connected")
         self.assertEqual(st["calls"][0]["call_id"], call_id)

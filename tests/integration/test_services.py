@@ -182,7 +182,7 @@ def main():
         r = ctl.request({"cmd": "recent_calls", "page": 1, "count": 26})
         check(not r["ok"] and r["error"]["code"] == "bad_request", r)
         body = settled_page()
-        check('id="calls-history"' in body and "+1 (206) 555-0142" in body and "older</a>" in body, body)
+        check('id="calls-history"' in body and "+1 (206) 555-0142" in body and "older &rarr;</a>" in body, body)
         body = settled_page("?page=2")
         check("Page 2" in body and body.count("<tr><td>") == 4 and "newer</a>" in body, body)
         r = ctl.request({"cmd": "alerts"})
@@ -197,7 +197,19 @@ def main():
         check(not r["ok"] and r["error"]["code"] == "service_error", r)
         check(ctl.request({"cmd": "recent_calls", "page": 1})["ok"], "jambonz works again")
         r = ctl.request({"cmd": "click_to_call", "to": "+12065550142"})
-        check(not r["ok"] and r["error"]["code"] == "not_configured", r)
+        check(not r["ok"] and r["error"]["code"] == "not_configured", r)  # no SIP line to ring
+
+        # 9. Getting a number: search, activate, and one no longer available.
+        r = ctl.request({"cmd": "number_search", "prefix": "415", "quantity": 3})
+        check(r["ok"] and len(r["numbers"]) == 3 and r["numbers"][0]["rate_center"] == "SAN RAFAEL, CA", r)
+        pick = r["numbers"][0]["number"]
+        r = ctl.request({"cmd": "number_activate", "number": pick})
+        check(r["ok"] and r["number"] == pick and r["state"] == "in_service", r)
+        check(pick in sim.admin("GET", "/state")["numbers"], "activated at Kazoo")
+        r = ctl.request({"cmd": "number_activate", "number": pick})
+        check(not r["ok"] and r["error"]["code"] == "number_unavailable" and "not available" in r["error"]["message"], r)
+        r = ctl.request({"cmd": "number_search", "prefix": "4x5"})
+        check(not r["ok"] and r["error"]["code"] == "bad_request", r)
         check(all(q["authorization"] == "Bearer" for q in sim.requests() if q["path"].startswith("/v1/")),
               "jambonz requests without the bearer key")
 
@@ -214,5 +226,88 @@ def main():
         sim.stop()
 
 
+def keys(ctl, digits):
+    ctl.request({"cmd": "hook", "state": "off"})
+    for d in digits:
+        check(ctl.request({"cmd": "key", "key": d})["ok"], d)
+    return ctl.request({"cmd": "status"})
+
+
+def dial_plan_and_click_to_call():
+    """Kazoo's classifiers as the dial plan (fetched, cached, the built-in one
+    until then), and click-to-call ringing the SIP user first."""
+    sim = ServicesSim()
+    sip = {"registrar": "sip:acme.sip.example.com:5060", "username": "desk-101"}
+    agent = Agent(extra={"sip": sip, **sim.fragment})
+    cache = os.path.join(agent.state_dir, "kazoo-classifiers.json")
+    try:
+        # 1. Kazoo answers: its plan applies ("5123" is a whole extension at once) and is cached.
+        agent.start()
+        ctl = agent.ctl
+        deadline = time.time() + 15
+        while ctl.request({"cmd": "status"})["dial_plan"]["source"] != "kazoo" and time.time() < deadline:
+            time.sleep(0.1)
+        st = ctl.request({"cmd": "status"})
+        check(st["dial_plan"]["source"] == "kazoo" and st["dial_plan"]["rules"] > 10, st["dial_plan"])
+        st = keys(ctl, "5123")
+        check(st["handset"]["phase"] != "collecting" and "5123" in st["last_error"], st["handset"])
+        ctl.request({"cmd": "hook", "state": "on"})
+        check(os.stat(cache).st_mode & 0o777 == 0o600, "cache mode")
+        with open(cache) as f:
+            text = f.read()
+        check("auth_token" not in text and json.loads(text)["data"]["extension"]["regex"] == "^(5\\d{3})$", text)
+
+        # 2. Click-to-call: the SIP user rings first, the destination in the tag.
+        r = ctl.request({"cmd": "click_to_call", "to": "(206) 555-0142"})
+        check(r["ok"] and r["sid"], r)
+        body = sim.admin("GET", "/state")["created_calls"][-1]
+        check(body == {"application_sid": sim.fragment["jambonz"]["click_to_call_app"], "from": "+14155550100",
+                       "to": {"type": "user", "name": "desk-101@acme.sip.example.com"},
+                       "tag": {"destination": "+12065550142"}}, body)
+        r = ctl.request({"cmd": "click_to_call", "to": "911"})
+        check(not r["ok"] and r["error"]["code"] == "bad_request", r)
+        sim.fault("jambonz_calls_400")
+        r = ctl.request({"cmd": "click_to_call", "to": "+442071234567"})
+        check(not r["ok"] and r["error"]["code"] == "service_error" and "no carrier" in r["error"]["message"], r)
+        agent.stop()
+
+        # 3. Kazoo's classifiers fail: the cached copy applies, and says why it is not fresh.
+        sim.fault("kazoo_classifiers_500", count=5)
+        agent.start()
+        ctl = agent.ctl
+        deadline = time.time() + 15
+        while "problem" not in ctl.request({"cmd": "status"})["dial_plan"] and time.time() < deadline:
+            time.sleep(0.1)
+        st = ctl.request({"cmd": "status"})
+        check(st["dial_plan"]["source"] == "cache" and "500" in st["dial_plan"]["problem"], st["dial_plan"])
+        st = keys(ctl, "5123")
+        check(st["handset"]["phase"] != "collecting", st["handset"])
+        ctl.request({"cmd": "hook", "state": "on"})
+        agent.stop()
+
+        # 4. No cache and no answer: the country's built-in plan ("5123" waits for more).
+        os.unlink(cache)
+        sim.fault("kazoo_classifiers_malformed", count=5)
+        agent.start()
+        ctl = agent.ctl
+        deadline = time.time() + 15
+        while "problem" not in ctl.request({"cmd": "status"})["dial_plan"] and time.time() < deadline:
+            time.sleep(0.1)
+        st = ctl.request({"cmd": "status"})
+        check(st["dial_plan"]["source"] == "built-in" and st["dial_plan"]["country"] == "us", st["dial_plan"])
+        st = keys(ctl, "5123")
+        check(st["handset"]["phase"] == "collecting", st["handset"])
+        ctl.request({"cmd": "hook", "state": "on"})
+        check(not os.path.exists(cache), "a malformed answer is not cached")
+        print("services dial plan and click-to-call: ok")
+    except Exception:
+        sys.stderr.write(agent.log_text()[-5000:] if agent.proc else "")
+        raise
+    finally:
+        agent.stop()
+        sim.stop()
+
+
 if __name__ == "__main__":
     main()
+    dial_plan_and_click_to_call()

@@ -262,7 +262,7 @@ class AccountApi:
         return [
             web.get("/account-mgmt/linkAccount", self.link_account),
             web.post("/oauth/token", self.token),
-            web.get("/account-mgmt/changeEmergencyAddress", self.e911_page),
+            web.get("/account-mgmt/changeEmergencyAddress", self.e911_get),
             web.post("/account-mgmt/changeEmergencyAddress", self.e911_page),
             web.get("/account/status", self.status),
             web.delete("/account/unlink", self.unlink),
@@ -364,6 +364,12 @@ class AccountApi:
                    "unsupported_grant_type")
 
     # --- 3.7 E911: a tiny page --------------------------------------------------------
+    async def e911_get(self, request: web.Request):
+        """The reference documents a POST: a GET is the device's mistake."""
+        self.state.violation("GET /account-mgmt/changeEmergencyAddress",
+                             "changeEmergencyAddress is a POST (yna-required-services-api.md)")
+        return web.Response(status=405, headers={"Allow": "POST"}, text="use POST")
+
     async def e911_page(self, request: web.Request):
         st = self.state
         where = f"{request.method} /account-mgmt/changeEmergencyAddress"

@@ -16,10 +16,17 @@ Admin API (JSON bodies):
         kazoo_malformed  Kazoo answers 200 with a body that is not JSON
         kazoo_slow    Kazoo answers after {"delay_s": S} (default 15)
         jambonz_500, jambonz_malformed, jambonz_slow  the same for jambonz
+        kazoo_classifiers_500, kazoo_classifiers_malformed  only the classifiers' GET fails
+        kazoo_number_gone   the next activation finds the number taken (409)
+        jambonz_calls_400   createCall refuses the call ({"msg": ...}, 400)
   POST /e911_mode {"mode": "ok"|"invalid"|"multiple_choice"}  how the next
         E911 POSTs are judged (default: an address whose street contains
         "NOWHERE" is invalid, one whose street has no number is ambiguous)
-  GET  /state    numbers, tokens issued, requests seen
+  POST /classifiers {"data": {...}}  what GET .../phone_numbers/classifiers
+        answers from now on (default: the doc's "Load classifiers" set, each
+        regex escaped once as real Kazoo sends it, plus a four-digit
+        "extension" classifier the built-in plans do not have)
+  GET  /state    numbers, tokens issued, requests seen, calls created
   GET  /requests every request: method, path, X-Auth-Token / Authorization kind
 """
 from __future__ import annotations
@@ -45,6 +52,36 @@ ACCOUNT_SID = "9351f46a-678c-43f5-b8a6-d4eb58d131af"
 JAMBONZ_KEY = "7a1c0f6e-2f8b-4a57-9c1e-3b2d8e6f1a00"
 NUMBER = "+14155550100"
 
+# The doc's "Load classifiers" answer, each regex escaped once (services.md
+# section 3), and one classifier of our own that the built-in plans lack.
+CLASSIFIERS = {
+    "tollfree_us": {"regex": "^\\+1((?:800|888|877|866|855)\\d{7})$", "friendly_name": "US TollFree",
+                    "pretty_print": "SS(###) ### - ####"},
+    "toll_us": {"regex": "^\\+1(900\\d{7})$", "friendly_name": "US Toll", "pretty_print": "SS(###) ### - ####"},
+    "emergency": {"regex": "^(911)$", "friendly_name": "Emergency Dispatcher"},
+    "caribbean": {"regex": "^\\+?1((?:684|264|268|242|246|441|284|345|767|809|829|849|473|671|876|664|670|787|939|"
+                           "869|758|784|721|868|649|340)\\d{7})$", "friendly_name": "Caribbean",
+                  "pretty_print": "SS(###) ### - ####"},
+    "did_us": {"regex": "^\\+?1?([2-9][0-9]{2}[2-9][0-9]{6})$", "friendly_name": "US DID",
+               "pretty_print": "SS(###) ### - ####"},
+    "extension": {"regex": "^(5\\d{3})$", "friendly_name": "Office extension"},
+    "international": {"regex": "^(011\\d*)$|^(00\\d*)$", "friendly_name": "International"},
+    "unknown": {"regex": "^(.*)$", "friendly_name": "Unknown"},
+}
+
+# Numbers on offer to GET /v2/phone_numbers?prefix=..., by prefix.
+def offered(prefix: str, quantity: int, offset: int):
+    out = []
+    for i in range(offset, offset + quantity):
+        n = f"+1{prefix}{233 + i:03d}{8397 + i:04d}"[:12]
+        if len(prefix) != 3:
+            break
+        out.append({"e164": n, "formatted_number": f"1-{n[2:5]}-{n[5:8]}-{n[8:]}", "npa_nxx": n[2:8],
+                    "number": n, "number_id": str(uuid.uuid4()).upper(),
+                    "rate_center": {"lata": "722", "name": "SAN RAFAEL", "state": "CA"},
+                    "status": "Available", "ten_digit": n[2:]})
+    return out
+
 
 class State:
     def __init__(self, calls: int):
@@ -60,6 +97,8 @@ class State:
                              "features": {}, "state": "in_service", "updated": 63624719325, "used_by": ""},
         }
         self.posted: list[dict] = []  # E911 POST bodies as received
+        self.classifiers = CLASSIFIERS
+        self.created_calls: list[dict] = []  # createCall bodies as received
         now_ms = int(time.time() * 1000)
         self.calls = []
         for i in range(calls):  # newest first, one every 10 minutes
@@ -155,6 +194,46 @@ def make_app(st: State) -> web.Application:
         return web.json_response(envelope({"casquade_quantity": 0, "numbers": numbers},
                                           request.headers["X-Auth-Token"]))
 
+    async def classifiers(request):
+        if (r := await kazoo_checks(request)) is not None:
+            return r
+        if st.take_fault("kazoo_classifiers_500"):
+            return kazoo_error(500, "internal_error")
+        if st.take_fault("kazoo_classifiers_malformed"):
+            return web.Response(text='{"data": {"did_us": ', content_type="application/json")
+        return web.json_response(envelope(st.classifiers, request.headers["X-Auth-Token"]))
+
+    async def search(request):
+        # Not under an account, but still a signed-in request.
+        if request.headers.get("X-Auth-Token") not in st.tokens:
+            return kazoo_error(401, "invalid_credentials")
+        if st.take_fault("kazoo_500"):
+            return kazoo_error(500, "unauthorized", {"message": "unknown failure"})
+        try:
+            prefix, quantity = request.query["prefix"], int(request.query["quantity"])
+            offset = int(request.query.get("offset", "0"))
+        except (KeyError, ValueError):
+            return kazoo_error(400, "invalid data")
+        taken = set(st.numbers)
+        found = [n for n in offered(prefix, quantity + len(taken), offset) if n["number"] not in taken][:quantity]
+        return web.json_response(envelope(found, request.headers["X-Auth-Token"]))
+
+    async def activate(request):
+        if (r := await kazoo_checks(request)) is not None:
+            return r
+        number = request.match_info["number"]
+        prefix = number[2:5] if number.startswith("+1") else ""
+        if st.take_fault("kazoo_number_gone") or number in st.numbers or \
+                number not in {n["number"] for n in offered(prefix, 50, 0)}:
+            return web.json_response({"data": {"cause": number, "code": 409, "error": "number_not_available",
+                                               "message": f"number {number} is not available"},
+                                      "error": "409", "message": "number_not_available",
+                                      "request_id": uuid.uuid4().hex, "status": "error"}, status=409)
+        doc = {"id": number, "assigned_to": ACCOUNT_ID, "created": 63627604811, "features": {},
+               "state": "in_service", "updated": 63627604811, "used_by": ""}
+        st.numbers[number] = doc
+        return web.json_response(envelope(doc, request.headers["X-Auth-Token"]), status=201)
+
     async def get_number(request):
         if (r := await kazoo_checks(request)) is not None:
             return r
@@ -229,14 +308,41 @@ def make_app(st: State) -> web.Application:
             return r
         return paged(st.alerts, *r)
 
+    async def create_call(request):
+        """POST /Accounts/{sid}/Calls (the swagger's createCall)."""
+        if request.headers.get("Authorization") != f"Bearer {JAMBONZ_KEY}":
+            return web.json_response({"msg": "unauthorized"}, status=401)
+        if request.match_info["sid"] != ACCOUNT_SID:
+            return web.json_response({"msg": "account not found"}, status=404)
+        if st.take_fault("jambonz_500"):
+            return web.json_response({"msg": "internal error"}, status=500)
+        if st.take_fault("jambonz_malformed"):
+            return web.Response(text="<html>bad gateway</html>", content_type="application/json", status=201)
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"msg": "body is not JSON"}, status=400)
+        st.created_calls.append(body)
+        if st.take_fault("jambonz_calls_400"):
+            return web.json_response({"msg": "no carrier available for this destination"}, status=400)
+        to = body.get("to") if isinstance(body, dict) else None
+        if not isinstance(to, dict) or "from" not in body or \
+                not (body.get("application_sid") or body.get("call_hook")):
+            return web.json_response({"msg": "from, to and application_sid or call_hook are required"}, status=400)
+        return web.json_response({"sid": str(uuid.uuid4())}, status=201)
+
     app = web.Application(middlewares=[record])
     app.add_routes([
         web.put("/v2/api_auth", api_auth),
         web.get("/v2/accounts/{account}/phone_numbers", list_numbers),
+        web.get("/v2/phone_numbers", search),
+        web.get("/v2/accounts/{account}/phone_numbers/classifiers", classifiers),
+        web.put("/v2/accounts/{account}/phone_numbers/{number}/activate", activate),
         web.get("/v2/accounts/{account}/phone_numbers/{number}", get_number),
         web.post("/v2/accounts/{account}/phone_numbers/{number}", post_number),
         web.get("/v1/Accounts/{sid}/RecentCalls", recent_calls),
         web.get("/v1/Accounts/{sid}/Alerts", alerts),
+        web.post("/v1/Accounts/{sid}/Calls", create_call),
     ])
     return app
 
@@ -253,13 +359,18 @@ def make_admin(st: State) -> web.Application:
 
     async def state(request):
         return web.json_response({"numbers": st.numbers, "tokens_issued": len(st.tokens),
-                                  "posted": st.posted, "faults": st.faults})
+                                  "posted": st.posted, "faults": st.faults, "created_calls": st.created_calls})
+
+    async def set_classifiers(request):
+        st.classifiers = (await request.json())["data"]
+        return web.json_response({"ok": True})
 
     async def requests(request):
         return web.json_response({"requests": st.requests})
 
     app = web.Application()
     app.add_routes([web.post("/fault", fault), web.post("/e911_mode", e911_mode),
+                    web.post("/classifiers", set_classifiers),
                     web.get("/state", state), web.get("/requests", requests)])
     return app
 

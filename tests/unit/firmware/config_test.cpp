@@ -268,6 +268,40 @@ TEST(SipServerUri, SplitsWhatTheTransportNeeds) {
   EXPECT_EQ(parse_sip_server_uri(std::string("sip:") + std::string(254, 'a'), u), SipUriError::kHostTooLong);
 }
 
+// What the account services read of the SIP line: jambonz rings user@realm.
+TEST(Config, SipUserAndRealm) {
+  for (auto [registrar, want] : {std::pair{"sip:acme.sip.example.com", "desk-101@acme.sip.example.com"},
+                                 std::pair{"sips:acme.example.com:5061;transport=tls", "desk-101@acme.example.com"},
+                                 std::pair{"sip:[2001:db8::1]:5060", "desk-101@[2001:db8::1]"}}) {
+    std::string text = kGood;
+    text.replace(text.find("\"web\""), 0,
+                 std::string("\"sip\": {\"registrar\": \"") + registrar + "\", \"username\": \"desk-101\"}, ");
+    Config c;
+    ConfigError e;
+    ASSERT_TRUE(parse_config(text, c, e)) << e.key.c_str() << " " << e.message.c_str();
+    FixedString<limits::kPeerMax> user;
+    ASSERT_TRUE(c.sip.present && c.sip.user_at_realm(user));
+    EXPECT_EQ(user.view(), want);
+  }
+  for (auto [sip, key] : {std::pair{R"("sip": {"registrar": "http://x", "username": "u"}, )", "sip.registrar"},
+                          std::pair{R"("sip": {"registrar": "sip:x"}, )", "sip.username"},
+                          std::pair{R"("sip": {"registrar": "sip:", "username": "u"}, )", "sip.registrar"}}) {
+    std::string text = kGood;
+    text.replace(text.find("\"web\""), 0, sip);
+    Config c;
+    ConfigError e;
+    EXPECT_FALSE(parse_config(text, c, e)) << sip;
+    EXPECT_EQ(e.key.view(), key) << sip;
+  }
+  // A user@realm longer than a peer address is refused whole, never cut.
+  Config c = parse_ok(R"({"board":"sim","state_dir":"/tmp/x",
+      "sip":{"registrar":"sip:a-rather-long-registrar-name.sip.example.com","username":"a-long-desk-user-name"},
+      "audio":{"backend":"file","capture":"a","playback":"b"}})");
+  FixedString<limits::kPeerMax> user{"stale"};
+  EXPECT_FALSE(c.sip.user_at_realm(user));
+  EXPECT_TRUE(user.empty());
+}
+
 TEST(Config, MissingFileIsAClearError) {
   Config c;
   ConfigError e;

@@ -57,3 +57,27 @@ TEST(JambonzApi, Alerts) {
   EXPECT_EQ(page.alerts[0].detail.view(), "limit 2");
   EXPECT_EQ(parse_alerts(R"({"data":[{"time":"t","alert_type":"x"}]})", page), ParseError::kBadRow);
 }
+
+TEST(JambonzApi, ClickToCallRingsTheSipUserFirst) {
+  FixedString<limits::kUrlMax> p;
+  ASSERT_TRUE(calls_path("9351f46a", p));
+  EXPECT_EQ(p.view(), "/Accounts/9351f46a/Calls");
+  char body[512];
+  std::size_t n = build_click_to_call({"00000000-0000-0000-0000-000000000007", "+14155550100",
+                                       "desk-101@acme.sip.example.com", "+12065550142"},
+                                      body);
+  EXPECT_EQ(std::string_view(body, n),
+            R"({"application_sid":"00000000-0000-0000-0000-000000000007","from":"+14155550100",)"
+            R"("to":{"type":"user","name":"desk-101@acme.sip.example.com"},"tag":{"destination":"+12065550142"}})");
+  EXPECT_EQ(build_click_to_call({"app", "", "u@r", "+1"}, body), 0u) << "every party is needed";
+  CallSid sid;
+  ASSERT_TRUE(parse_call_created(R"({"sid":"2531329f-fb09-4ef7-887e-84e648214436"})", sid));
+  EXPECT_EQ(sid.view(), "2531329f-fb09-4ef7-887e-84e648214436");
+  EXPECT_FALSE(parse_call_created(R"({"sid":""})", sid));
+  EXPECT_FALSE(parse_call_created("<html>", sid));
+  Text why;
+  describe_error(400, R"({"msg":"no carrier"})", why);
+  EXPECT_EQ(why.view(), "HTTP 400: no carrier");
+  describe_error(502, "<html>", why);
+  EXPECT_EQ(why.view(), "HTTP 502");
+}

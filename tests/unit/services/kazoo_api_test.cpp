@@ -149,3 +149,59 @@ TEST(KazooApi, ResultOtherErrorsInWords) {
   EXPECT_EQ(o.kind, E911Outcome::Kind::kError);
   EXPECT_EQ(o.message.view(), "HTTP 200 with a malformed body");
 }
+
+TEST(KazooApi, NumberSearchFromTheDocsExample) {
+  FixedString<limits::kUrlMax> p;
+  ASSERT_TRUE(search_path("415", 2, 0, p));
+  EXPECT_EQ(p.view(), "/phone_numbers?prefix=415&quantity=2&offset=0");
+  EXPECT_FALSE(search_path("41a", 2, 0, p)) << "digits only";
+  EXPECT_FALSE(search_path("415", 0, 0, p));
+  EXPECT_FALSE(search_path("415", static_cast<int>(limits::kKazooSearchMax) + 1, 0, p));
+  NumberSearch s;
+  ASSERT_TRUE(parse_number_search(R"({"auth_token":"","data":[{"e164":"+14152338397","formatted_number":"1-415-233-8397",
+      "npa_nxx":"415233","number":"+14152338397","number_id":"4AA418FB","rate_center":{"lata":"722","name":"SAN RAFAEL",
+      "state":"CA"},"status":"Available","ten_digit":"4152338397"},{"e164":"+14152338421","rate_center":{}},
+      {"formatted_number":"no number"}],"status":"success"})",
+                                  s));
+  ASSERT_EQ(s.numbers.size(), 2u);
+  EXPECT_EQ(s.numbers[0].number.view(), "+14152338397");
+  EXPECT_EQ(s.numbers[0].formatted_number.view(), "1-415-233-8397");
+  EXPECT_EQ(s.numbers[0].rate_center.view(), "SAN RAFAEL, CA");
+  EXPECT_EQ(s.numbers[1].number.view(), "+14152338421") << "e164 when number is missing";
+  EXPECT_FALSE(parse_number_search(R"({"data":{"numbers":{}}})", s));
+}
+
+TEST(KazooApi, Activation) {
+  FixedString<limits::kUrlMax> p;
+  ASSERT_TRUE(activate_path("4b8c", "+14152338397", p));
+  EXPECT_EQ(p.view(), "/accounts/4b8c/phone_numbers/%2B14152338397/activate");
+  ActivateOutcome o;
+  parse_activate_result(201, R"({"data":{"id":"+14152338397","state":"in_service"},"status":"success"})", o);
+  EXPECT_TRUE(o.ok);
+  EXPECT_EQ(o.state.view(), "in_service");
+  parse_activate_result(409, R"({"data":{"cause":"+14242424246","code":409,"error":"number_exists",
+      "message":"number +14242424246 already exists"},"error":"409","message":"number_exists","status":"error"})", o);
+  EXPECT_FALSE(o.ok);
+  EXPECT_EQ(o.message.view(), "HTTP 409: number +14242424246 already exists");
+  parse_activate_result(500, R"({"data":{"message":"unknown failure","unauthorized":"Not authorized"},"error":"500",
+      "message":"unauthorized","status":"error"})", o);
+  EXPECT_EQ(o.message.view(), "HTTP 500: unknown failure");
+  parse_activate_result(200, "not json", o);
+  EXPECT_FALSE(o.ok);
+}
+
+TEST(KazooApi, ClassifiersKeepTheirOrderAndDecodedRegex) {
+  FixedString<limits::kUrlMax> p;
+  ASSERT_TRUE(classifiers_path("4b8c", p));
+  EXPECT_EQ(p.view(), "/accounts/4b8c/phone_numbers/classifiers");
+  Classifiers c;
+  ASSERT_TRUE(parse_classifiers(R"({"data":{"emergency":{"regex":"^(911)$","friendly_name":"Emergency Dispatcher"},
+      "did_us":{"regex":"^\\+?1?([2-9][0-9]{2}[2-9][0-9]{6})$","friendly_name":"US DID"},"broken":{"friendly_name":"x"}},
+      "status":"success"})",
+                                c));
+  ASSERT_EQ(c.list.size(), 2u);
+  EXPECT_EQ(c.list[0].name.view(), "emergency");
+  EXPECT_EQ(c.list[1].regex.view(), R"(^\+?1?([2-9][0-9]{2}[2-9][0-9]{6})$)");
+  EXPECT_EQ(c.skipped, 1u);
+  EXPECT_FALSE(parse_classifiers(R"({"data":[]})", c));
+}
