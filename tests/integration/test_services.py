@@ -21,9 +21,10 @@ SIM = os.path.join(HERE, "..", "sim", "services_sim.py")
 
 
 class ServicesSim:
-    def __init__(self):
+    def __init__(self, args=()):
         self.dir = tempfile.mkdtemp(prefix="services-sim-")
-        self.proc = subprocess.Popen(["/usr/bin/python3", SIM, "--dir", self.dir], stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(["/usr/bin/python3", SIM, "--dir", self.dir, *args], stdout=subprocess.PIPE,
+                                     text=True)
         line = self.proc.stdout.readline()
         if not line:
             raise RuntimeError("services simulator did not start")
