@@ -1,11 +1,16 @@
 // Media hot paths, per 20 ms frame: encode + packetise, decode, jitter
 // buffer push/pop, SRTP protect/unprotect (keys from a real in-memory DTLS
 // handshake between two DtlsSrtp engines), the whole send and receive path
-// of one frame, and the signalling parsers/builders: one SDP parse, one SDP
-// offer written, one YNA notification frame parsed. Each benchmark also reports the heap
+// of one frame, the SIP profiles' per-packet cost (plain RTP against SDES
+// SRTP, in memory and through RtpTransport's socket), and the signalling
+// parsers/builders: one SDP parse, one SDP offer written, one YNA
+// notification frame parsed. Each benchmark also reports the heap
 // calls it made per iteration (counted by the malloc interposer from the
 // unit tests); the target is zero.
 #include <benchmark/benchmark.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <cmath>
@@ -22,6 +27,8 @@
 #include "media/rtp/rtp_packet.hpp"
 #include "media/sdp/sdp_parser.hpp"
 #include "media/sdp/sdp_writer.hpp"
+#include "media/srtp/srtp_session.hpp"
+#include "media/transport/rtp_transport.hpp"
 #include "protocol/yna/notification.hpp"
 #include "tests/unit/media/alloc_counter.hpp"
 #include "tests/unit/media/sdp_fixtures.hpp"
@@ -269,6 +276,81 @@ void BM_SrtpProtectUnprotect(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SrtpProtectUnprotect);
+
+// ---- SIP profiles: plain RTP against SDES SRTP, per packet ----------------
+// Arg 0: plain RTP (RTP/AVP), 1: AES_CM_128_HMAC_SHA1_80, 2: _32 (RTP/SAVP).
+SrtpSuite suite_of(std::int64_t arg) {
+  return arg == 2 ? SrtpSuite::kAesCm128HmacSha1_32 : SrtpSuite::kAesCm128HmacSha1_80;
+}
+std::array<std::uint8_t, SrtpSession::kKeySaltLen> sdes_key(std::uint8_t first) {
+  std::array<std::uint8_t, SrtpSession::kKeySaltLen> k{};
+  for (std::size_t i = 0; i < k.size(); ++i) k[i] = static_cast<std::uint8_t>(first + i);
+  return k;
+}
+
+// In memory: RTP header written, protected by us, unprotected by the peer
+// (keys crossed as an SDES offer/answer crosses them), parsed.
+void BM_SipPacketInMemory(benchmark::State& state) {
+  const bool srtp = state.range(0) != 0;
+  const auto ka = sdes_key(1), kb = sdes_key(101);
+  SrtpSession us, peer;
+  if (srtp && (!us.start(suite_of(state.range(0)), ka, kb) || !peer.start(suite_of(state.range(0)), kb, ka)))
+    return state.SkipWithError("libsrtp refused the keys");
+  std::array<std::uint8_t, kOpusPayloadBytes> payload{};
+  std::array<std::uint8_t, limits::kRtpPacketMax + SrtpSession::kOverheadMax> wire{};
+  RtpHeader h;
+  h.payload_type = 111;
+  h.ssrc = 0x5555;
+  RtpPacket parsed;
+  HeapCalls heap(state);
+  for (auto _ : state) {
+    std::size_t n = write_rtp(h, payload, wire);
+    if (srtp) {
+      us.protect_rtp(wire, n);
+      benchmark::DoNotOptimize(peer.unprotect_rtp(wire.data(), n));
+    }
+    benchmark::DoNotOptimize(parse_rtp(std::span(wire).first(n), parsed));
+    ++h.sequence;
+    h.timestamp += 960;
+  }
+}
+BENCHMARK(BM_SipPacketInMemory)->Arg(0)->Arg(1)->Arg(2);
+
+// Through RtpTransport on 127.0.0.1: send_rtp (protect + sendto) and the
+// peer's recv of it, one packet per iteration, so the syscalls are counted.
+void BM_SipPacketOverLoopback(benchmark::State& state) {
+  const bool srtp = state.range(0) != 0;
+  EventLoop loop;
+  RtpTransport t(loop);
+  if (!t.open("127.0.0.1", {})) return state.SkipWithError("no socket pair on 127.0.0.1");
+  const int sink = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (sink < 0 || ::bind(sink, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(sink, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+    return state.SkipWithError("no sink socket");
+  t.set_remote({"127.0.0.1", ntohs(a.sin_port), 0, true});
+  if (srtp && !t.set_srtp(suite_of(state.range(0)), sdes_key(1), sdes_key(101)))
+    return state.SkipWithError("libsrtp refused the keys");
+  std::array<std::uint8_t, kOpusPayloadBytes> payload{};
+  std::array<std::uint8_t, limits::kRtpPacketMax> packet{};
+  std::array<std::uint8_t, limits::kRtpPacketMax + SrtpSession::kOverheadMax> in{};
+  RtpHeader h;
+  h.payload_type = 111;
+  h.ssrc = 0x6666;
+  HeapCalls heap(state);
+  for (auto _ : state) {
+    const std::size_t n = write_rtp(h, payload, packet);
+    benchmark::DoNotOptimize(t.send_rtp(std::span(packet).first(n)));
+    benchmark::DoNotOptimize(::recv(sink, in.data(), in.size(), 0));
+    ++h.sequence;
+    h.timestamp += 960;
+  }
+  ::close(sink);
+}
+BENCHMARK(BM_SipPacketOverLoopback)->Arg(0)->Arg(1);
 
 // One frame out: Opus encode (at the argument's PCM rate), RTP header, SRTP protect.
 void BM_FrameSendPath(benchmark::State& state) {

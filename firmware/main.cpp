@@ -24,6 +24,8 @@
 #include "firmware/core/event_loop.hpp"
 #include "firmware/core/log.hpp"
 #include "firmware/core/random.hpp"
+#include "firmware/line/sip_calls.hpp"
+#include "firmware/line/sip_line.hpp"
 #include "firmware/line/yna_calls.hpp"
 #include "firmware/line/yna_line.hpp"
 #include "firmware/services/account_services.hpp"
@@ -206,7 +208,23 @@ int main(int argc, char** argv) {
     web_cfg = {g_config.yna.auth_url.view(), g_config.yna.client_id.view(), g_config.yna.redirect_uri.view()};
   }
 
-  // One WebRTC audio session per call slot. libnice runs on a GLib context
+  // The SIP line (sip-line.md): registration, and calls through the same
+  // call layer and media sessions as the YNA line.
+  line::SipLine* sip = nullptr;
+  line::SipCalls* sip_calls_ptr = nullptr;
+  if (g_config.sip.present) {
+    static app::LineReporter sip_reporter(device, events, device.add_line("sip"));
+    static line::SipLine sip_line(loop, rng, g_config.sip, sip_reporter);
+    static line::SipCalls sip_calls(loop, rng, sip_line, calls, events);
+    sip_line.set_calls(&sip_calls);
+    const std::uint8_t index = calls.add_line(sip_calls);
+    sip_calls.set_index(index);
+    if (g_config.outgoing_line == config::LineKind::kSip) calls.set_outgoing_line(index);
+    sip = &sip_line;
+    sip_calls_ptr = &sip_calls;
+  }
+
+  // One audio session per call slot. libnice runs on a GLib context
   // that our loop pumps, so everything stays on this thread.
   if (calls.line(0)) {
     static GMainContext* glib = g_main_context_new();
@@ -223,12 +241,18 @@ int main(int argc, char** argv) {
     static app::SessionMedia media1(loop, glib, cert, media_cfg, 1, calls, device, events);
     calls.set_media(0, &media0);
     calls.set_media(1, &media1);
+    if (g_config.sip.present) {
+      const media::sdp::Profile p = app::sip_offer_profile(g_config.sip);
+      media0.set_offer_profile("sip", p);
+      media1.set_offer_profile("sip", p);
+    }
     phone.set_audio_tap([](std::span<const std::int16_t> mic, std::span<std::int16_t> ear) {
       media0.on_audio_frame(mic, ear);
       media1.on_audio_frame(mic, ear);
     });
   }
   if (yna) yna->start();
+  if (sip && !sip->start()) device.add_error("SIP: the line could not start (sip.ca_file?)");
   if (kazoo && !kazoo->start()) device.add_error("Kazoo: TLS set-up failed (kazoo.ca_file?)");
   if (jambonz && !jambonz->start()) device.add_error("jambonz: TLS set-up failed (jambonz.ca_file?)");
 
@@ -242,6 +266,15 @@ int main(int argc, char** argv) {
   DT_LOGI("main", "dialtoned %s running on board %s", DIALTONE_VERSION, desc->name.data());
   loop.run();
   web.stop();
+  loop.remove_fd(sig_fd);  // the signal stays pending; the loop may run a moment more
+  if (sip) {
+    // sip-line.md 3: calls end and the binding is removed before the
+    // process goes; the loop runs a moment longer to send and hear it.
+    sip_calls_ptr->end_all();
+    sip->stop();
+    for (const TimeMs until = loop.now() + line::SipLine::kFlushMs; loop.now() < until && !sip->unregistered();)
+      loop.run_once(50);
+  }
   if (kazoo) kazoo->stop();
   if (jambonz) jambonz->stop();
   if (yna) yna->stop();

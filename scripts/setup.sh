@@ -18,9 +18,12 @@ done
 . "$here/scripts/packages.sh"
 ensure_packages setup "${build_packages[@]}" libbenchmark-dev \
   python3 python3-aiohttp python3-aiortc python3-jwt python3-cryptography python3-numpy \
-  coturn openssl iproute2 util-linux
-# coturn's package starts a system service on some setups; tests run their own.
-systemctl disable --now coturn >/dev/null 2>&1 || true
+  openssl iproute2 util-linux
+# Network peers of the integration tests: the TURN server, and the SIP
+# network of tests/sipnet (registrar/proxy, media relay in userspace, far
+# end, SIPp). Their packages bring system services; tests run their own.
+ensure_service_packages setup coturn \
+  kamailio kamailio-tls-modules rtpengine-daemon baresip-core sip-tester
 
 # libnice and libsrtp2 built from Debian's sources without UPnP-IGD, GnuTLS
 # and NSS (cached in /opt/dialtone-deps; docs/dependencies.md). A tree

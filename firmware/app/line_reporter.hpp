@@ -6,12 +6,12 @@
 
 #include "firmware/app/event_publisher.hpp"
 #include "firmware/core/log.hpp"
-#include "firmware/line/yna_line.hpp"
+#include "firmware/line/line_observer.hpp"
 #include "firmware/status/device_status.hpp"
 
 namespace dialtone::app {
 
-class LineReporter final : public line::YnaLineObserver {
+class LineReporter final : public line::LineObserver {
  public:
   LineReporter(status::DeviceStatus& status, EventPublisher& events, std::size_t index)
       : status_(status), events_(events), index_(index) {}

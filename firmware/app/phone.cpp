@@ -66,7 +66,7 @@ void Phone::key(hal::Key k) {
 
 void Phone::place(std::string_view number, bool emergency) {
   FixedString<limits::kCallReasonMax> why;
-  if (!calls_.dial(kOutgoingLine, number, emergency, why)) {
+  if (!calls_.dial(calls_.outgoing_line(), number, emergency, why)) {
     char msg[256];
     std::snprintf(msg, sizeof msg, "cannot call %.*s: %s", static_cast<int>(number.size()), number.data(), why.c_str());
     DT_LOGW("phone", "%s", msg);

@@ -73,9 +73,6 @@ class Phone final : public call::CallUi {
   handset::Handset handset_;
   TonePlayer tones_;
   AudioTap tap_;
-  // Calls go out on the first line (the only one until a second kind of
-  // line brings the `outgoing_line` setting).
-  static constexpr std::uint8_t kOutgoingLine = 0;
   bool in_actions_ = false;
   TimerId handset_timer_;
   // A hardware bell follows the plan's ring cadence; we switch it.

@@ -14,7 +14,7 @@ bool rings_here(const call::CallMachine* c) {
 }  // namespace
 
 std::string_view PhoneCommands::outgoing_reason() const {
-  const call::CallLine* l = calls_.line(0);
+  const call::CallLine* l = calls_.line(calls_.outgoing_line());
   if (!l) return "no line is configured";
   return l->unavailable_reason();
 }

@@ -88,7 +88,7 @@ bool SessionMedia::ensure_session() {
   media::AudioSession::Callbacks cb;
   cb.on_local_sdp = [this](std::string_view) { to_calls(call::Event::Kind::kLocalSdp); };
   cb.on_connected = [this] {
-    DT_LOGI("media", "call %u connected (DTLS-SRTP up, codec %s)", call_id(), session_->stats().codec);
+    DT_LOGI("media", "call %u connected (%s, codec %s)", call_id(), media::sdp::to_string(session_->profile()), session_->stats().codec);
     to_calls(call::Event::Kind::kMediaUp);
   };
   // Both reach the call machine as kMediaFailed: mid-call it answers with an
@@ -106,9 +106,35 @@ bool SessionMedia::ensure_session() {
   return true;
 }
 
+media::sdp::Profile sip_offer_profile(const config::SipConfig& c) {
+  switch (c.media) {
+    case config::SipMedia::kRtp: return media::sdp::Profile::kRtp;
+    case config::SipMedia::kSdes: return media::sdp::Profile::kSdes;
+    case config::SipMedia::kDtls: return media::sdp::Profile::kDtls;
+    case config::SipMedia::kAuto: break;
+  }
+  return c.transport == config::SipTransportKind::kTls ? media::sdp::Profile::kSdes : media::sdp::Profile::kRtp;
+}
+
+void SessionMedia::set_offer_profile(std::string_view line, media::sdp::Profile p) {
+  for (LineProfile& lp : offer_profiles_) {
+    if (lp.line.view() == line) {
+      lp.profile = p;
+      return;
+    }
+  }
+  offer_profiles_.push_back(LineProfile{FixedString<8>(line), p});
+}
+
 bool SessionMedia::create_offer(call::MediaDirection d, bool ice_restart) {
-  // A re-offer within the call keeps the session; the first offer makes it.
-  if (!session_ || closing_) ensure_session();
+  // A re-offer within the call keeps the session; the first offer makes it,
+  // in the profile of the call's line.
+  if (!session_ || closing_) {
+    ensure_session();
+    const std::string_view line = calls_.line_name(slot_);
+    for (const LineProfile& lp : offer_profiles_)
+      if (lp.line.view() == line) session_->set_offer_profile(lp.profile);
+  }
   return session_->create_offer(to_sdp(d), ice_restart);
 }
 

@@ -22,6 +22,10 @@ namespace dialtone::app {
 // skipped with a warning.
 media::IceConfig ice_config_from(const config::IceConfig& c);
 
+// The media profile of the SIP line's offers (sip-line.md 1: `auto` offers
+// SDES over TLS, where the keys travel encrypted, and plain RTP otherwise).
+media::sdp::Profile sip_offer_profile(const config::SipConfig& c);
+
 class SessionMedia final : public call::CallMedia {
  public:
   SessionMedia(EventLoop& loop, GMainContext* ctx, const media::DtlsCertificate& cert,
@@ -40,6 +44,12 @@ class SessionMedia final : public call::CallMedia {
 
   void on_audio_frame(std::span<const std::int16_t> mic, std::span<std::int16_t> earpiece);
 
+  // The profile of a call's first offer on the line named `line` (the SIP
+  // line's `media`); a line not named here offers the configured default
+  // (DTLS-SRTP with ICE, as the YNA line must). Answers always follow the
+  // far end's offer.
+  void set_offer_profile(std::string_view line, media::sdp::Profile p);
+
  private:
   bool ensure_session();
   void media_failed(const char* what, std::string_view reason);
@@ -56,6 +66,11 @@ class SessionMedia final : public call::CallMedia {
   call::CallLayer& calls_;
   status::DeviceStatus& status_;
   EventPublisher& events_;
+  struct LineProfile {
+    FixedString<8> line;
+    media::sdp::Profile profile = media::sdp::Profile::kDtls;
+  };
+  FixedVector<LineProfile, limits::kLinesMax> offer_profiles_;
   std::optional<media::AudioSession> session_;
   bool closing_ = false;
   TimerId stats_timer_;

@@ -31,6 +31,9 @@ class CallLayer {
   // Lines, in the order given; a call event's `line` is the line's name.
   std::uint8_t add_line(CallLine& line);
   CallLine* line(std::uint8_t i) const { return i < lines_.size() ? lines_[i] : nullptr; }
+  // The line the handset dials on (config `outgoing_line`; the first by default).
+  void set_outgoing_line(std::uint8_t i) { outgoing_ = i; }
+  std::uint8_t outgoing_line() const { return outgoing_; }
   // With call waiting off, a second caller is refused Busy.
   void set_call_waiting(bool on) { call_waiting_ = on; }
 
@@ -93,6 +96,7 @@ class CallLayer {
   int fg_ = -1;          // the slot in the person's ear; -1: none
   bool recall_ = false;  // on hook with a held or waiting call: the phone rings it back
   bool call_waiting_ = true;
+  std::uint8_t outgoing_ = 0;
   std::uint32_t next_id_ = 1;
   EventQueue queue_;
   bool draining_ = false;

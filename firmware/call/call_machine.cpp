@@ -150,7 +150,13 @@ void CallMachine::answer(const Event&, Actions& out) {
   if (oa_.answer_ready()) {
     out.push_back(Action{.kind = Action::Kind::kSendAnswer});
     oa_.answer_sent();
+  } else if (delayed_offer_ready()) {
+    out.push_back(Action{.kind = Action::Kind::kSendAnswer});  // carries our offer
   }
+}
+
+bool CallMachine::delayed_offer_ready() const {
+  return dir_ == Direction::kIn && oa_.awaits_answer() && oa_.offer_purpose() == OfferPurpose::kCall;
 }
 
 void CallMachine::decline(const Event&, Actions& out) {
@@ -183,8 +189,12 @@ void CallMachine::incoming(const Event& e, Actions& out) {
   verification_.assign(e.verification);
   to(e.waiting ? State::kWaiting : State::kRinging, out);
   out.push_back(Action{.kind = Action::Kind::kAlert});
-  // Prepare the answer while it rings, so answering is instant.
-  make_answer(RemotePurpose::kCall, MediaDirection::kSendRecv, e.sdp, out);
+  // Prepare the answer while it rings, so answering is instant. A call that
+  // came without an offer (a SIP INVITE without SDP, RFC 3261 13.2.1) gets
+  // ours instead: it goes out when the person answers, and the far end's
+  // answer comes with the confirmation.
+  if (e.sdp.empty()) make_offer(OfferPurpose::kCall, MediaDirection::kSendRecv, out);
+  else make_answer(RemotePurpose::kCall, MediaDirection::kSendRecv, e.sdp, out);
 }
 
 void CallMachine::accepted(const Event& e, Actions&) {
@@ -259,7 +269,19 @@ void CallMachine::remote_resume(const Event& e, Actions& out) {
     make_answer(RemotePurpose::kResume, MediaDirection::kSendRecv, e.sdp, out);
 }
 
-void CallMachine::confirmed(const Event&, Actions& out) { to(State::kConnected, out); }
+void CallMachine::confirmed(const Event& e, Actions& out) {
+  if (delayed_offer_ready()) {
+    // Our offer went with the answer to the call: its confirmation brings
+    // the far end's answer. Without one the call cannot have audio.
+    if (e.sdp.empty()) {
+      end("no_answer_sdp", handset::Tone::kReorder, true, EndReason::kTerminated, out);
+      return;
+    }
+    out.push_back(Action{.kind = Action::Kind::kApplyAnswer, .sdp = e.sdp});
+    oa_.answer_applied();
+  }
+  to(State::kConnected, out);
+}
 
 void CallMachine::signal_failed(const Event& e, Actions& out) {
   switch (e.signal) {
@@ -305,6 +327,11 @@ void CallMachine::local_sdp(const Event&, Actions& out) {
     case OfferAnswer::Made::kNothing:
       return;
     case OfferAnswer::Made::kOffer:
+      if (dir_ == Direction::kIn && oa_.offer_purpose() == OfferPurpose::kCall) {
+        // A delayed offer: it goes out with the answer, once the person answers.
+        if (state_ == State::kAnswering) out.push_back(Action{.kind = Action::Kind::kSendAnswer});
+        return;
+      }
       if (oa_.offer_purpose() == OfferPurpose::kCall) out.push_back(Action{.kind = Action::Kind::kPlace});
       else out.push_back(Action{.kind = Action::Kind::kSendOffer, .offer = oa_.offer_purpose()});
       return;

@@ -38,7 +38,8 @@ struct Event {
     kAnswered,      // the far end answered, or (once connected) re-offered; sdp optional
     kRemoteHold,    // sdp: the far end's hold offer, or its answer to ours
     kRemoteResume,  // sdp: the far end's resume offer, or its answer to ours
-    kConfirmed,     // the line confirmed our answer to an incoming call
+    kConfirmed,     // the line confirmed our answer to an incoming call; sdp: the far end's
+                    // answer when the call came without an offer and ours went with the answer
     kSignalFailed,  // signal: one of ours the line could not deliver
     kRemoteEnded,   // cause, reason (the network's words, may be empty)
     // The media session.
@@ -134,6 +135,8 @@ class CallMachine {
   void remote_hold(const Event& e, Actions& out);
   void remote_resume(const Event& e, Actions& out);
   void confirmed(const Event& e, Actions& out);
+  // An incoming call without an offer: ours is made, waiting for the answer.
+  bool delayed_offer_ready() const;
   void signal_failed(const Event& e, Actions& out);
   void remote_ended(const Event& e, Actions& out);
   // Media

@@ -141,17 +141,18 @@ bool dns_server_ok(std::string_view s) {
   return inet_pton(AF_INET, text, addr) == 1 || inet_pton(AF_INET6, text, addr) == 1;
 }
 
-void parse_dns_servers(Checker& c, const cJSON* y, YnaConfig& out) {
-  const cJSON* list = c.array(y, "dns_servers", "yna.dns_servers");
+template <std::size_t N>
+void parse_dns_servers(Checker& c, const cJSON* obj, std::string_view key, FixedString<N>& out) {
+  const cJSON* list = c.array(obj, "dns_servers", key);
   if (!list) return;
   const cJSON* item = nullptr;
   cJSON_ArrayForEach(item, list) {
     if (!cJSON_IsString(item) || !dns_server_ok(item->valuestring)) {
-      c.fail("yna.dns_servers", "entries must be IP addresses, with an optional port (\"ip:port\", \"[ipv6]:port\")");
+      c.fail(key, "entries must be IP addresses, with an optional port (\"ip:port\", \"[ipv6]:port\")");
       return;
     }
-    if ((!out.dns_servers.empty() && !out.dns_servers.append(",")) || !out.dns_servers.append(item->valuestring)) {
-      c.fail("yna.dns_servers", "too many or too long entries");
+    if ((!out.empty() && !out.append(",")) || !out.append(item->valuestring)) {
+      c.fail(key, "too many or too long entries");
       return;
     }
   }
@@ -169,7 +170,133 @@ void parse_yna(Checker& c, const cJSON* y, YnaConfig& out) {
   c.string(y, "ca_file", "yna.ca_file", out.ca_file, false);
   c.integer(y, "ping_interval_s", "yna.ping_interval_s", out.ping_interval_s, 1, 3600);
   c.integer(y, "pong_timeout_s", "yna.pong_timeout_s", out.pong_timeout_s, 1, 600);
-  parse_dns_servers(c, y, out);
+  parse_dns_servers(c, y, "yna.dns_servers", out.dns_servers);
+}
+
+// RFC 3261 25.1: user = 1*( unreserved / escaped / user-unreserved ).
+bool sip_user_ok(std::string_view u) {
+  for (std::size_t i = 0; i < u.size(); ++i) {
+    char ch = u[i];
+    bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+    if (alnum || std::strchr("-_.!~*'()&=+$,;?/", ch) != nullptr) continue;
+    auto hex = [](char h) { return (h >= '0' && h <= '9') || (h >= 'a' && h <= 'f') || (h >= 'A' && h <= 'F'); };
+    if (ch == '%' && i + 2 < u.size() && hex(u[i + 1]) && hex(u[i + 2])) {
+      i += 2;
+      continue;
+    }
+    return false;
+  }
+  return !u.empty();
+}
+
+// Text that goes between double quotes in a header (display name, digest
+// user name): no control characters (no header injection), no '"' or '\'.
+bool quotable(std::string_view s) {
+  for (unsigned char ch : s)
+    if (ch < 0x20 || ch == 0x7f || ch == '"' || ch == '\\') return false;
+  return true;
+}
+
+void parse_sip_server(Checker& c, const cJSON* s, const char* name, std::string_view key, SipServer& out,
+                      bool required) {
+  if (!c.string(s, name, key, out.uri, required) || out.uri.empty()) return;
+  SipUriError e = parse_sip_server_uri(out.uri.view(), out.parts);
+  if (e != SipUriError::kOk) c.fail(key, to_string(e));
+}
+
+bool transport_from_name(std::string_view n, SipTransportKind& out) {
+  if (n == "udp") out = SipTransportKind::kUdp;
+  else if (n == "tcp") out = SipTransportKind::kTcp;
+  else if (n == "tls") out = SipTransportKind::kTls;
+  else return false;
+  return true;
+}
+
+// The transport when "transport" is absent, and the rules that tie it to the
+// URIs: a sips: server is reached over TLS only, and the next hop's
+// transport= parameter, when written, must agree.
+void check_sip_transport(Checker& c, bool written, SipConfig& out) {
+  bool via_proxy = !out.outbound_proxy.uri.empty();
+  const char* hop_key = via_proxy ? "sip.outbound_proxy" : "sip.registrar";
+  const SipServerUri& hop = out.next_hop().parts;
+  SipTransportKind from_uri = SipTransportKind::kUdp;
+  if (!hop.transport.empty() && !transport_from_name(hop.transport.view(), from_uri)) {
+    c.fail(hop_key, "has a transport= parameter other than udp, tcp or tls");
+    return;
+  }
+  if (!written) {
+    if (hop.sips) out.transport = SipTransportKind::kTls;
+    else if (!hop.transport.empty()) out.transport = from_uri;
+  }
+  if (!hop.transport.empty() && from_uri != out.transport) {
+    c.fail(hop_key, "has a transport= parameter that disagrees with sip.transport");
+    return;
+  }
+  if (out.transport != SipTransportKind::kTls) {
+    if (out.registrar.parts.sips) c.fail("sip.registrar", "is a sips: URI, which needs \"transport\": \"tls\"");
+    else if (via_proxy && out.outbound_proxy.parts.sips)
+      c.fail("sip.outbound_proxy", "is a sips: URI, which needs \"transport\": \"tls\"");
+  }
+}
+
+void parse_sip(Checker& c, const cJSON* s, SipConfig& out) {
+  out.present = true;
+  parse_sip_server(c, s, "registrar", "sip.registrar", out.registrar, true);
+  if (c.string(s, "username", "sip.username", out.username, true) && !sip_user_ok(out.username.view()))
+    c.fail("sip.username", "may hold only letters, digits, %XX escapes and -_.!~*'()&=+$,;?/");
+  if (c.string(s, "auth_username", "sip.auth_username", out.auth_username, false) &&
+      !quotable(out.auth_username.view()))
+    c.fail("sip.auth_username", "must not contain control characters, '\"' or '\\'");
+  if (out.auth_username.empty()) out.auth_username = out.username;
+  c.string(s, "password", "sip.password", out.password, false);
+  if (c.string(s, "display_name", "sip.display_name", out.display_name, false) &&
+      !quotable(out.display_name.view()))
+    c.fail("sip.display_name", "must not contain control characters, '\"' or '\\'");
+  FixedString<16> name;
+  bool written = json_get(s, "transport") != nullptr;
+  if (c.string(s, "transport", "sip.transport", name, false) && written &&
+      !transport_from_name(name.view(), out.transport))
+    c.fail("sip.transport", "must be \"udp\", \"tcp\" or \"tls\"");
+  parse_sip_server(c, s, "outbound_proxy", "sip.outbound_proxy", out.outbound_proxy, false);
+  c.integer(s, "expires_s", "sip.expires_s", out.expires_s, 1, 86400);
+  c.integer(s, "keepalive_s", "sip.keepalive_s", out.keepalive_s, 1, 3600);
+  c.string(s, "ca_file", "sip.ca_file", out.ca_file, false);
+  name.clear();
+  if (c.string(s, "media", "sip.media", name, false) && json_get(s, "media")) {
+    if (name == "rtp") out.media = SipMedia::kRtp;
+    else if (name == "sdes") out.media = SipMedia::kSdes;
+    else if (name == "dtls") out.media = SipMedia::kDtls;
+    else if (name == "auto") out.media = SipMedia::kAuto;
+    else c.fail("sip.media", "must be \"rtp\", \"sdes\", \"dtls\" or \"auto\"");
+  }
+  parse_dns_servers(c, s, "sip.dns_servers", out.dns_servers);
+  if (c.failed) return;
+  check_sip_transport(c, written, out);
+  // Default ports (RFC 3261 19.1.2): 5061 for TLS, 5060 otherwise.
+  for (SipServer* server : {&out.registrar, &out.outbound_proxy}) {
+    if (server->uri.empty() || server->parts.port != 0) continue;
+    bool tls = server->parts.sips || (server == &out.next_hop() && out.transport == SipTransportKind::kTls);
+    server->parts.port = tls ? 5061 : 5060;
+  }
+}
+
+void parse_outgoing_line(Checker& c, const cJSON* root, Config& out) {
+  if (c.failed) return;
+  if (json_get(root, "outgoing_line")) {
+    FixedString<16> name;
+    if (!c.string(root, "outgoing_line", "outgoing_line", name, false)) return;
+    if (name == "yna") out.outgoing_line = LineKind::kYna;
+    else if (name == "sip") out.outgoing_line = LineKind::kSip;
+    else {
+      c.fail("outgoing_line", "must be \"yna\" or \"sip\"");
+      return;
+    }
+    if ((out.outgoing_line == LineKind::kYna && !out.yna.present) ||
+        (out.outgoing_line == LineKind::kSip && !out.sip.present))
+      c.fail("outgoing_line", "names a line that is not configured");
+    return;
+  }
+  out.outgoing_line = out.yna.present ? LineKind::kYna : out.sip.present ? LineKind::kSip : LineKind::kNone;
 }
 
 bool e164_ok(std::string_view n) {
@@ -249,6 +376,34 @@ void parse_audio(Checker& c, const cJSON* a, AudioConfig& out) {
 
 }  // namespace
 
+const char* to_string(SipTransportKind t) {
+  switch (t) {
+    case SipTransportKind::kUdp: return "udp";
+    case SipTransportKind::kTcp: return "tcp";
+    case SipTransportKind::kTls: return "tls";
+  }
+  return "?";
+}
+
+const char* to_string(SipMedia m) {
+  switch (m) {
+    case SipMedia::kRtp: return "rtp";
+    case SipMedia::kSdes: return "sdes";
+    case SipMedia::kDtls: return "dtls";
+    case SipMedia::kAuto: return "auto";
+  }
+  return "?";
+}
+
+const char* to_string(LineKind k) {
+  switch (k) {
+    case LineKind::kNone: return "";
+    case LineKind::kYna: return "yna";
+    case LineKind::kSip: return "sip";
+  }
+  return "?";
+}
+
 bool parse_config(std::string_view json, Config& out, ConfigError& err) {
   out = Config{};
   Checker c{err};
@@ -265,6 +420,8 @@ bool parse_config(std::string_view json, Config& out, ConfigError& err) {
     c.fail("log_level", "must be one of debug, info, warn, error");
   c.boolean(root, "call_waiting", "call_waiting", out.call_waiting);
   if (const cJSON* y = c.object(root, "yna", "yna")) parse_yna(c, y, out.yna);
+  if (const cJSON* sip = c.object(root, "sip", "sip")) parse_sip(c, sip, out.sip);
+  parse_outgoing_line(c, root, out);
   if (const cJSON* k = c.object(root, "kazoo", "kazoo")) parse_kazoo(c, k, out.kazoo);
   if (const cJSON* j = c.object(root, "jambonz", "jambonz")) parse_jambonz(c, j, out.jambonz);
   if (const cJSON* i = c.object(root, "ice", "ice")) parse_ice(c, i, out.ice);

@@ -7,6 +7,7 @@
 
 #include "firmware/core/fixed_vector.hpp"
 #include "firmware/core/limits.hpp"
+#include "firmware/config/sip_server_uri.hpp"
 
 namespace dialtone::config {
 
@@ -28,6 +29,45 @@ struct YnaConfig {
   int ping_interval_s = 30;
   int pong_timeout_s = 10;
 };
+
+enum class SipTransportKind : std::uint8_t { kUdp, kTcp, kTls };
+enum class SipMedia : std::uint8_t { kRtp, kSdes, kDtls, kAuto };
+const char* to_string(SipTransportKind t);  // "udp", "tcp", "tls"
+const char* to_string(SipMedia m);          // "rtp", "sdes", "dtls", "auto"
+
+// A server of the SIP line: the URI as written (what goes into the
+// Request-URI or the Route) and where the transport sends.
+struct SipServer {
+  Url uri;            // empty: not configured (outbound_proxy only)
+  SipServerUri parts; // parts.port: the written port, or the transport's
+                      // default (5060; 5061 for TLS) once the config is read
+};
+
+// sip-line.md section 1. The password is a secret: never logged nor shown.
+struct SipConfig {
+  bool present = false;
+  SipServer registrar;          // its host is the realm: the AOR is sip:username@host
+  SipServer outbound_proxy;     // when set, every request is sent here
+  FixedString<64> username;     // the user part of the AOR (RFC 3261 user characters)
+  FixedString<64> auth_username;  // defaults to username
+  FixedString<256> password;    // empty: no credentials (a challenge then fails)
+  FixedString<limits::kPeerNameMax> display_name;
+  // Absent: tls for a sips: server, else the URI's transport= parameter,
+  // else udp.
+  SipTransportKind transport = SipTransportKind::kUdp;
+  int expires_s = 600;
+  int keepalive_s = 25;
+  Path ca_file;                 // empty: the system bundle (tls only)
+  SipMedia media = SipMedia::kAuto;
+  // As yna.dns_servers, from the optional array sip.dns_servers.
+  FixedString<160> dns_servers;
+
+  // Where requests go: the outbound proxy when there is one, else the registrar.
+  const SipServer& next_hop() const { return outbound_proxy.uri.empty() ? registrar : outbound_proxy; }
+};
+
+enum class LineKind : std::uint8_t { kNone, kYna, kSip };
+const char* to_string(LineKind k);  // "", "yna", "sip"
 
 // services.md section 1. api_key is a secret: never logged nor shown.
 struct KazooConfig {
@@ -78,6 +118,10 @@ struct Config {
   ShortText board;
   Path state_dir;
   YnaConfig yna;
+  SipConfig sip;
+  // The line dialled from the handset: `outgoing_line`, or the first line
+  // configured (yna before sip); kNone when there is no line.
+  LineKind outgoing_line = LineKind::kNone;
   KazooConfig kazoo;
   JambonzConfig jambonz;
   IceConfig ice;

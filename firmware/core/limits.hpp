@@ -48,6 +48,8 @@ inline constexpr std::size_t kSdpExtraSectionsMax = 4;    // non-audio m= lines 
 inline constexpr std::size_t kSdpTokenMax = 64;           // mid, cname, foundation, address
 inline constexpr std::size_t kSdpFmtpMax = 128;           // one a=fmtp value
 inline constexpr std::size_t kFingerprintBytesMax = 64;   // sha-512 digest
+inline constexpr std::size_t kSdpCryptosMax = 4;          // a=crypto lines kept per m=audio (RFC 4568)
+inline constexpr std::size_t kSdesKeySaltBytes = 30;      // AES_CM_128 master key (16) + salt (14)
 inline constexpr std::size_t kRtcpReportBlocksMax = 8;    // more are skipped, not an error
 inline constexpr std::size_t kRtcpPacketsPerCompound = 8; // more are skipped, not an error
 inline constexpr std::size_t kRtcpPacketMax = 512;        // what we build
@@ -67,6 +69,21 @@ inline constexpr std::size_t kNotificationIdsRemembered = 64;
 inline constexpr std::size_t kUrlMax = 1024;
 inline constexpr std::size_t kTokenMax = 4096;
 inline constexpr std::size_t kJsonArenaBytes = 96 * 1024;  // cJSON arena, reset per message
+
+// ---- SIP calls (protocol/sip/sip_call*: one INVITE dialog per engine) -----
+// Engines on a SIP line: a call slot each, plus room for calls that ended
+// and still answer the far end's retransmissions (a BYE's 200, an ACK) so a
+// new call never waits for an old one to wind down.
+inline constexpr std::size_t kSipCallEngines = kMaxCalls + 2;
+// A message without a session description (ACK, CANCEL, BYE, UPDATE, the
+// answers to them, 1xx): headers only, Vias and routes at their largest.
+inline constexpr std::size_t kSipShortMessageMax = 4 * 1024;
+// RFC 4028: the interval this device asks for when it answers a request
+// that wants session timers but names none larger (30 minutes, the RFC's
+// recommendation), and the smallest it accepts (the RFC's floor).
+inline constexpr std::uint32_t kSipSessionExpiresS = 1800;
+inline constexpr std::uint32_t kSipMinSeS = 90;
+// ---- end of SIP calls ------------------------------------------------------
 
 // ---- Signalling transport (protocol/common, tls, http, websocket, pop) ----
 // mbedtls_ssl_setup allocates ~16 KiB per direction per TLS slot, so slots
@@ -143,6 +160,33 @@ inline constexpr std::int64_t kSipT1Ms = 500;
 inline constexpr std::int64_t kSipT2Ms = 4000;
 inline constexpr std::int64_t kSipT4Ms = 5000;
 // ---- end of SIP core -------------------------------------------------------
+
+// ---- SIP registration (protocol/sip: digest.hpp, registration.hpp) ------
+// Challenge fields are copied out of the 401/407 that carried them, so the
+// credentials of every later REGISTER can be built after that message is gone.
+inline constexpr std::size_t kSipDigestRealmMax = 128;    // a realm is a host name or a short label
+inline constexpr std::size_t kSipDigestNonceMax = 256;    // Kamailio 40-56, Asterisk 32, RFC 7616 examples 44
+inline constexpr std::size_t kSipDigestOpaqueMax = 256;   // echoed as received
+inline constexpr std::size_t kSipDigestCnonceChars = 32;  // 16 random bytes in hex
+inline constexpr std::size_t kSipDigestHashChars = 64;    // SHA-256 in hex (MD5 is 32)
+// One Authorization value we build: every quoted field at its largest, each
+// character escaped, plus the fixed names; a value that does not fit is refused.
+inline constexpr std::size_t kSipDigestValueMax = 2048;
+inline constexpr std::size_t kSipCredentialMax = 128;     // username, auth_username or password
+inline constexpr std::size_t kSipAccountUriMax = 256;     // registrar or outbound proxy URI
+inline constexpr std::size_t kSipRegReasonMax = 128;      // why the line is offline, in words
+inline constexpr std::size_t kSipRegContactsMax = 8;      // Contacts of a 200 searched for ours (other devices of the AOR too)
+inline constexpr std::size_t kSipRegChallengesMax = 4;    // WWW-/Proxy-Authenticate values tried, first usable wins
+// ---- end of SIP registration -----------------------------------------------
+
+// ---- SIP transport (protocol/sip framing and keep-alive, firmware/line/sip_transport) --
+// DNS lookup, TCP connect and TLS handshake to the SIP server together.
+// Well inside Timer B (64*T1 = 32 s), so a request queued while connecting
+// learns the outcome before its transaction gives up.
+inline constexpr std::int64_t kSipConnectTimeoutMs = 10000;
+// RFC 5626 4.4.1: a ping unanswered for 10 s means the flow is dead.
+inline constexpr std::int64_t kSipPongTimeoutMs = 10000;
+// ---- end of SIP transport --------------------------------------------------
 
 // Handset
 inline constexpr std::size_t kDialDigitsMax = 32;

@@ -25,7 +25,7 @@ constexpr const char* kByUser = "unlinked by the user";
 }  // namespace
 
 YnaLine::YnaLine(EventLoop& loop, Csprng& rng, const config::YnaConfig& cfg, std::string_view state_dir,
-                 YnaLineObserver& observer)
+                 LineObserver& observer)
     : loop_(loop),
       cfg_(cfg),
       observer_(observer),

@@ -20,6 +20,7 @@
 #include "firmware/core/fixed_vector.hpp"
 #include "firmware/core/limits.hpp"
 #include "firmware/core/random.hpp"
+#include "firmware/line/line_observer.hpp"
 #include "firmware/status/line_state.hpp"
 #include "firmware/line/yna_line_state.hpp"
 #include "protocol/http/http_client.hpp"
@@ -34,23 +35,13 @@
 
 namespace dialtone::line {
 
-class YnaLineObserver {
- public:
-  virtual ~YnaLineObserver() = default;
-  // Every change of state, number or reason (and once from start()).
-  // `reason`: why an offline line cannot reach the network, in words;
-  // empty when there is nothing more to say than the state.
-  virtual void on_line_state(LineState state, std::string_view msisdn, std::string_view reason) = 0;
-  // Something went wrong that the owner should see (logged already).
-  virtual void on_line_error(std::string_view msg) = 0;
-};
 
 class YnaLine final : private protocol::yna::YnaAuth,
                       private protocol::yna::ChannelEffects {
  public:
   // `rng` is the process's generator (firmware/core/random.hpp), seeded already.
   YnaLine(EventLoop& loop, Csprng& rng, const config::YnaConfig& cfg, std::string_view state_dir,
-          YnaLineObserver& observer);
+          LineObserver& observer);
   ~YnaLine() override;
   YnaLine(const YnaLine&) = delete;
   YnaLine& operator=(const YnaLine&) = delete;
@@ -117,7 +108,7 @@ class YnaLine final : private protocol::yna::YnaAuth,
 
   EventLoop& loop_;
   const config::YnaConfig& cfg_;
-  YnaLineObserver& observer_;
+  LineObserver& observer_;
   FixedString<limits::kPathMax> token_path_;
   FixedString<limits::kPathMax> state_dir_;
 

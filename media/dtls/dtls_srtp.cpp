@@ -36,11 +36,6 @@ const mbedtls_ssl_srtp_profile kSrtpProfiles[] = {
     MBEDTLS_TLS_SRTP_UNSET,
 };
 
-bool srtp_library_ready() {
-  static bool ready = srtp_init() == srtp_err_status_ok;
-  return ready;
-}
-
 }  // namespace
 
 const char* to_string(DtlsState s) {
@@ -60,7 +55,7 @@ DtlsSrtp::DtlsSrtp() {
 }
 
 DtlsSrtp::~DtlsSrtp() {
-  free_srtp();
+  srtp_.clear();
   mbedtls_ssl_free(&ssl_);
   mbedtls_ssl_config_free(&conf_);
   mbedtls_platform_zeroize(master_, sizeof(master_));
@@ -68,7 +63,7 @@ DtlsSrtp::~DtlsSrtp() {
 
 bool DtlsSrtp::init(const DtlsCertificate& cert) {
   if (initialised_) return true;
-  if (!cert.valid() || !srtp_library_ready()) {
+  if (!cert.valid() || !SrtpSession::library_ready()) {
     DT_LOGE(kMod, "init: no certificate or libsrtp failed to initialise");
     return false;
   }
@@ -93,7 +88,7 @@ bool DtlsSrtp::start(DtlsRole role, std::string_view remote_fingerprint, TimeMs 
   out_head_ = out_count_ = 0;
   pending_in_ = {};
   int_deadline_ = fin_deadline_ = -1;
-  free_srtp();
+  srtp_.clear();
   if (!parse_sha256_fingerprint(remote_fingerprint, expected_)) {
     state_ = DtlsState::kFailed;
     reason_.assign("remote a=fingerprint missing or not sha-256");
@@ -282,7 +277,7 @@ void DtlsSrtp::close() {
     reason_.assign("DTLS closed locally");
   }
   int_deadline_ = fin_deadline_ = -1;
-  free_srtp();
+  srtp_.clear();
 }
 
 void DtlsSrtp::fail(const char* what, int err) {
@@ -365,22 +360,11 @@ void DtlsSrtp::on_handshake_done() {
   mbedtls_platform_zeroize(km, sizeof(km));
 
   const bool client = role_ == DtlsRole::kClient;
-  srtp_policy_t in{}, out{};
-  for (srtp_policy_t* pol : {&in, &out}) {
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol->rtp);
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol->rtcp);
-    pol->window_size = 1024;  // tolerate reordering on long paths
-  }
-  in.ssrc.type = ssrc_any_inbound;
-  in.key = client ? server_ks : client_ks;
-  out.ssrc.type = ssrc_any_outbound;
-  out.key = client ? client_ks : server_ks;
-  srtp_err_status_t e1 = srtp_create(&srtp_in_, &in);
-  srtp_err_status_t e2 = srtp_create(&srtp_out_, &out);
+  const bool keyed = srtp_.start(SrtpSuite::kAesCm128HmacSha1_80, client ? client_ks : server_ks,
+                                 client ? server_ks : client_ks);
   mbedtls_platform_zeroize(client_ks, sizeof(client_ks));
   mbedtls_platform_zeroize(server_ks, sizeof(server_ks));
-  if (e1 != srtp_err_status_ok || e2 != srtp_err_status_ok) {
-    free_srtp();
+  if (!keyed) {
     state_ = DtlsState::kFailed;
     reason_.assign("libsrtp could not create the SRTP sessions");
     DT_LOGE(kMod, "%s", reason_.c_str());
@@ -389,12 +373,6 @@ void DtlsSrtp::on_handshake_done() {
   state_ = DtlsState::kConnected;
   DT_LOGI(kMod, "DTLS-SRTP connected as %s (%s, SRTP_AES128_CM_HMAC_SHA1_80)", client ? "client" : "server",
           mbedtls_ssl_get_ciphersuite(&ssl_));
-}
-
-void DtlsSrtp::free_srtp() {
-  if (srtp_in_) srtp_dealloc(srtp_in_);
-  if (srtp_out_) srtp_dealloc(srtp_out_);
-  srtp_in_ = srtp_out_ = nullptr;
 }
 
 int DtlsSrtp::bio_send(void* p, const unsigned char* buf, size_t len) {
@@ -440,36 +418,9 @@ int DtlsSrtp::timer_get(void* p) {
   return 0;
 }
 
-bool DtlsSrtp::protect_rtp(std::span<std::uint8_t> buf, std::size_t& len) {
-  if (!srtp_out_ || len + kSrtpOverheadMax > buf.size()) return false;
-  int n = static_cast<int>(len);
-  if (srtp_protect(srtp_out_, buf.data(), &n) != srtp_err_status_ok) return false;
-  len = static_cast<std::size_t>(n);
-  return true;
-}
-
-bool DtlsSrtp::protect_rtcp(std::span<std::uint8_t> buf, std::size_t& len) {
-  if (!srtp_out_ || len + kSrtpOverheadMax > buf.size()) return false;
-  int n = static_cast<int>(len);
-  if (srtp_protect_rtcp(srtp_out_, buf.data(), &n) != srtp_err_status_ok) return false;
-  len = static_cast<std::size_t>(n);
-  return true;
-}
-
-bool DtlsSrtp::unprotect_rtp(std::uint8_t* data, std::size_t& len) {
-  if (!srtp_in_) return false;
-  int n = static_cast<int>(len);
-  if (srtp_unprotect(srtp_in_, data, &n) != srtp_err_status_ok) return false;
-  len = static_cast<std::size_t>(n);
-  return true;
-}
-
-bool DtlsSrtp::unprotect_rtcp(std::uint8_t* data, std::size_t& len) {
-  if (!srtp_in_) return false;
-  int n = static_cast<int>(len);
-  if (srtp_unprotect_rtcp(srtp_in_, data, &n) != srtp_err_status_ok) return false;
-  len = static_cast<std::size_t>(n);
-  return true;
-}
+bool DtlsSrtp::protect_rtp(std::span<std::uint8_t> buf, std::size_t& len) { return srtp_.protect_rtp(buf, len); }
+bool DtlsSrtp::protect_rtcp(std::span<std::uint8_t> buf, std::size_t& len) { return srtp_.protect_rtcp(buf, len); }
+bool DtlsSrtp::unprotect_rtp(std::uint8_t* data, std::size_t& len) { return srtp_.unprotect_rtp(data, len); }
+bool DtlsSrtp::unprotect_rtcp(std::uint8_t* data, std::size_t& len) { return srtp_.unprotect_rtcp(data, len); }
 
 }  // namespace dialtone::media

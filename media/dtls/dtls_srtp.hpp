@@ -1,5 +1,5 @@
 // DTLS-SRTP (RFC 5764) as a sans-I/O engine: mbedTLS 2.28 DTLS 1.2 with
-// use_srtp, then two libsrtp2 sessions (inbound, outbound).
+// use_srtp, then an SrtpSession (media/srtp) keyed from the exporter.
 //
 // No socket and no clock: the caller feeds datagrams and `now`, drains the
 // datagrams to send with poll_transmit(), and calls handle_timeout() at
@@ -28,7 +28,6 @@
 // earlier is lost and costs a retransmission timeout.
 #pragma once
 #include <mbedtls/ssl.h>
-#include <srtp2/srtp.h>
 
 #include <cstdint>
 #include <span>
@@ -38,6 +37,7 @@
 #include "firmware/core/fixed_vector.hpp"
 #include "firmware/core/limits.hpp"
 #include "media/dtls/dtls_certificate.hpp"
+#include "media/srtp/srtp_session.hpp"
 
 namespace dialtone::media {
 
@@ -48,7 +48,7 @@ const char* to_string(DtlsState s);
 class DtlsSrtp {
  public:
   // Room an SRTP/SRTCP packet needs beyond its plain length.
-  static constexpr std::size_t kSrtpOverheadMax = SRTP_MAX_TRAILER_LEN + 4;
+  static constexpr std::size_t kSrtpOverheadMax = SrtpSession::kOverheadMax;
 
   DtlsSrtp();
   ~DtlsSrtp();
@@ -103,7 +103,6 @@ class DtlsSrtp {
   void drive();
   void on_handshake_done();
   void fail(const char* what, int mbedtls_error);
-  void free_srtp();
 
   struct Datagram {
     std::uint16_t len = 0;
@@ -145,8 +144,7 @@ class DtlsSrtp {
   mbedtls_tls_prf_types prf_ = MBEDTLS_SSL_TLS_PRF_NONE;
   bool have_master_ = false;
 
-  srtp_t srtp_in_ = nullptr;
-  srtp_t srtp_out_ = nullptr;
+  SrtpSession srtp_;
 };
 
 }  // namespace dialtone::media

@@ -96,7 +96,7 @@ SdpError role_from_answer(const SessionDescription& answer, DtlsRole& role) {
 }
 
 SdpError negotiate_answer(const SessionDescription& offer, Direction wanted,
-                          std::optional<DtlsRole> current_role, Negotiated& out) {
+                          std::optional<DtlsRole> current_role, Negotiated& out, std::span<const Crypto> our_keys) {
   out = Negotiated{};
   const PayloadFormat* chosen = nullptr;
   for (const auto& mine : kLocalFormats) {
@@ -109,9 +109,30 @@ SdpError negotiate_answer(const SessionDescription& offer, Direction wanted,
     if (chosen) break;
   }
   if (!chosen) return SdpError::kNoCommonCodec;
-  Setup ours;
-  SdpError e = answer_setup(offer.setup_present ? offer.setup : Setup::kActpass, current_role, ours, out.dtls_role);
-  if (e != SdpError::kOk) return e;
+  out.profile = offer.profile;
+  if (offer.profile == Profile::kDtls) {
+    Setup ours;
+    SdpError e = answer_setup(offer.setup_present ? offer.setup : Setup::kActpass, current_role, ours, out.dtls_role);
+    if (e != SdpError::kOk) return e;
+  } else {
+    out.rtcp_mux = offer.rtcp_mux;
+  }
+  if (offer.profile == Profile::kSdes) {
+    bool agreed = false;
+    for (const Crypto& theirs : offer.cryptos) {
+      if (!theirs.usable) continue;
+      for (const Crypto& mine : our_keys) {
+        if (!mine.usable || mine.suite != theirs.suite) continue;
+        out.remote_key = theirs;
+        out.local_key = mine;
+        out.local_key.tag = theirs.tag;
+        agreed = true;
+        break;
+      }
+      if (agreed) break;
+    }
+    if (!agreed) return SdpError::kNoUsableCrypto;
+  }
   fill_common(offer, *chosen, out);
   out.direction = answer_direction(offer.direction, wanted);
   // Our answer lists only the chosen codec (and its DTMF), so that is all
@@ -121,8 +142,10 @@ SdpError negotiate_answer(const SessionDescription& offer, Direction wanted,
   return SdpError::kOk;
 }
 
-SdpError negotiate_offer_answered(const SessionDescription& answer, Direction offered, Negotiated& out) {
+SdpError negotiate_offer_answered(const SessionDescription& answer, Direction offered, Negotiated& out,
+                                  Profile profile, std::span<const Crypto> offered_keys) {
   out = Negotiated{};
+  if (answer.profile != profile) return SdpError::kProfileMismatch;
   const PayloadFormat* chosen = nullptr;
   for (const auto& f : answer.formats) {  // the answerer's order decides
     if (usable_audio(f)) {
@@ -131,8 +154,24 @@ SdpError negotiate_offer_answered(const SessionDescription& answer, Direction of
     }
   }
   if (!chosen) return SdpError::kNoCommonCodec;
-  SdpError e = role_from_answer(answer, out.dtls_role);
-  if (e != SdpError::kOk) return e;
+  out.profile = profile;
+  if (profile == Profile::kDtls) {
+    SdpError e = role_from_answer(answer, out.dtls_role);
+    if (e != SdpError::kOk) return e;
+  } else {
+    out.rtcp_mux = answer.rtcp_mux;
+  }
+  if (profile == Profile::kSdes) {
+    // RFC 4568 7.1.3: exactly one line, naming one of our tags and its suite.
+    if (answer.cryptos.empty()) return SdpError::kNoCrypto;
+    const Crypto& theirs = answer.cryptos[0];
+    const Crypto* mine = nullptr;
+    for (const Crypto& k : offered_keys)
+      if (k.tag == theirs.tag && k.suite == theirs.suite) mine = &k;
+    if (!mine || !theirs.usable || !mine->usable) return SdpError::kNoUsableCrypto;
+    out.remote_key = theirs;
+    out.local_key = *mine;
+  }
   fill_common(answer, *chosen, out);
   // The answer's direction is the peer's view: its recvonly is our sendonly.
   // We never widen what we offered.

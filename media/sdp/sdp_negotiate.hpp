@@ -1,6 +1,7 @@
-// Offer/answer rules (RFC 3264, RFC 8842, yna-wire.md section 7): which
-// codec we send, which payload types may arrive, our direction and our DTLS
-// role. Pure functions of the descriptions; SdpSession keeps the state.
+// Offer/answer rules (RFC 3264, RFC 8842, RFC 4568, yna-wire.md section 7,
+// sip-line.md section 5): the profile, which codec we send, which payload
+// types may arrive, our direction, our DTLS role or the SDES keys, rtcp-mux.
+// Pure functions of the descriptions; SdpSession keeps the state.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -30,6 +31,12 @@ struct Negotiated {
   DtlsRole dtls_role = DtlsRole::kClient;
   FixedVector<PayloadFormat, limits::kSdpFormatsMax> receive_formats;  // PTs that may arrive
   std::uint32_t remote_ssrc = 0;  // 0 if the peer announced none
+  Profile profile = Profile::kDtls;
+  bool rtcp_mux = true;  // always for kDtls; for the others as offered and answered
+  // kSdes: the agreed suite and tag. `remote_key` is the peer's (we
+  // unprotect with it), `local_key` ours (we protect with it).
+  Crypto remote_key;
+  Crypto local_key;
 };
 
 // The answer's direction: we send only if the offerer receives and we want
@@ -47,11 +54,19 @@ SdpError answer_setup(Setup offered, std::optional<DtlsRole> current, Setup& our
 // a=setup means active (RFC 8842); actpass or holdconn -> kSetupConflict.
 SdpError role_from_answer(const SessionDescription& answer, DtlsRole& role);
 
-// We answer `offer`: pick our most preferred codec the offer carries.
+// We answer `offer` in its own profile: pick our most preferred codec the
+// offer carries. For kSdes, the first usable a=crypto line whose suite we
+// have a key for in `our_keys` (one per suite, freshly drawn): its tag and
+// suite, our key. None usable: kNoUsableCrypto (never a plain answer).
 SdpError negotiate_answer(const SessionDescription& offer, Direction wanted,
-                          std::optional<DtlsRole> current_role, Negotiated& out);
+                          std::optional<DtlsRole> current_role, Negotiated& out,
+                          std::span<const Crypto> our_keys = {});
 
-// Our offer (with direction `offered`) was answered by `answer`.
-SdpError negotiate_offer_answered(const SessionDescription& answer, Direction offered, Negotiated& out);
+// Our offer (with direction `offered`, in `profile`, with `offered_keys` as
+// its a=crypto lines) was answered by `answer`. Another profile:
+// kProfileMismatch. kSdes: the answer's first a=crypto must carry the tag and
+// suite of one of ours and a usable key, else kNoUsableCrypto.
+SdpError negotiate_offer_answered(const SessionDescription& answer, Direction offered, Negotiated& out,
+                                  Profile profile = Profile::kDtls, std::span<const Crypto> offered_keys = {});
 
 }  // namespace dialtone::media::sdp

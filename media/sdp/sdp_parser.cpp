@@ -1,5 +1,7 @@
 #include "media/sdp/sdp_parser.hpp"
 
+#include <mbedtls/base64.h>
+
 #include <charconv>
 
 #include "firmware/core/ascii.hpp"
@@ -96,6 +98,43 @@ SdpError parse_candidate(std::string_view v, Candidate& c, bool& keep) {
     if (name == "rport" && !to_uint(value, c.related_port)) return SdpError::kBadCandidate;
   }
   keep = ascii_iequals(transport, "udp") && c.component == 1;
+  return SdpError::kOk;
+}
+
+CryptoSuite suite_of(std::string_view name) {
+  if (name == "AES_CM_128_HMAC_SHA1_80") return CryptoSuite::kAesCm128HmacSha1_80;
+  if (name == "AES_CM_128_HMAC_SHA1_32") return CryptoSuite::kAesCm128HmacSha1_32;
+  return CryptoSuite::kOther;
+}
+
+// <tag> <suite> <key-params> [<session-params>...] (RFC 4568 9.1). A line
+// that reads but that we cannot key SRTP with is kept with usable = false:
+// the negotiation refuses it by name instead of dropping it silently.
+SdpError parse_crypto(std::string_view v, Crypto& c) {
+  std::string_view tag = next_token(v), suite = next_token(v), key_params = next_token(v);
+  if (key_params.empty() || !to_uint(tag, c.tag) || tag.size() > 9) return SdpError::kBadCrypto;
+  c.suite = suite_of(suite);
+  c.usable = false;
+  const bool session_params = !next_token(v).empty();
+  if (c.suite == CryptoSuite::kOther || session_params) return SdpError::kOk;
+  // One key only: "inline:<key||salt>[|lifetime][|MKI:length]".
+  if (key_params.find(';') != std::string_view::npos || !key_params.starts_with("inline:")) return SdpError::kOk;
+  key_params.remove_prefix(7);
+  std::size_t bar = key_params.find('|');
+  const std::string_view key = key_params.substr(0, bar);
+  while (bar != std::string_view::npos) {
+    key_params.remove_prefix(bar + 1);
+    bar = key_params.find('|');
+    // A field with ':' is an MKI (we send and expect none); else a lifetime.
+    if (key_params.substr(0, bar).find(':') != std::string_view::npos) return SdpError::kOk;
+  }
+  std::uint8_t raw[limits::kSdesKeySaltBytes + 3];
+  std::size_t n = 0;
+  if (mbedtls_base64_decode(raw, sizeof raw, &n, reinterpret_cast<const unsigned char*>(key.data()), key.size()) != 0 ||
+      n != c.key.size())
+    return SdpError::kOk;
+  std::copy(raw, raw + n, c.key.begin());
+  c.usable = true;
   return SdpError::kOk;
 }
 
@@ -362,6 +401,16 @@ class Parser {
     if (!audio) return SdpError::kOk;
     if (name == "mid") {
       d_.mid.assign(value);
+    } else if (name == "crypto") {
+      Crypto k;
+      SdpError e = parse_crypto(value, k);
+      if (e != SdpError::kOk) return e;
+      // Beyond capacity the offerer's least preferred lines go; at least
+      // kSdpCryptosMax are weighed, so that is never a silent downgrade.
+      d_.cryptos.push_back(k);
+    } else if (name == "rtcp") {
+      std::string_view rest = value;
+      if (!to_uint(next_token(rest), d_.rtcp_port)) d_.rtcp_port = 0;  // unreadable: port + 1 it is
     } else if (name == "rtcp-mux") {
       d_.rtcp_mux = true;
     } else if (name == "rtpmap") {
@@ -389,6 +438,26 @@ class Parser {
     return SdpError::kOk;  // msid, extmap, rtcp-fb, ssrc-group, rtcp, ... are not ours to use
   }
 
+  // The profile from m= proto (sip-line.md section 5). Old WebRTC stacks
+  // wrote RTP/SAVPF with DTLS; RTP/AVP with a=crypto is "best effort SRTP"
+  // (baresip's and Asterisk's reading): the keys are used, not ignored.
+  SdpError profile() {
+    const std::string_view proto = d_.proto.view();
+    const bool dtls = !d_.ice_ufrag.empty() && has_checkable_fingerprint(d_);
+    if (ascii_iequals(proto, "UDP/TLS/RTP/SAVPF") || ascii_iequals(proto, "UDP/TLS/RTP/SAVP")) {
+      d_.profile = Profile::kDtls;
+    } else if (ascii_iequals(proto, "RTP/SAVP") || ascii_iequals(proto, "RTP/SAVPF")) {
+      if (!d_.cryptos.empty()) d_.profile = Profile::kSdes;
+      else if (dtls) d_.profile = Profile::kDtls;
+      else return SdpError::kNoCrypto;
+    } else if (ascii_iequals(proto, "RTP/AVP") || ascii_iequals(proto, "RTP/AVPF")) {
+      d_.profile = d_.cryptos.empty() ? Profile::kRtp : Profile::kSdes;
+    } else {
+      return SdpError::kUnsupportedProfile;
+    }
+    return SdpError::kOk;
+  }
+
   static SdpError credential(IceCredential& dst, std::string_view value) {
     // Longer than RFC 8839 allows: refuse rather than truncate a secret.
     return dst.assign(value) ? SdpError::kOk : SdpError::kTooLong;
@@ -410,9 +479,15 @@ class Parser {
       if (m == d_.mid.view()) d_.bundled = true;
     for (auto& f : d_.formats) fill_static(f);
 
-    if (d_.ice_ufrag.empty() || d_.ice_pwd.empty()) return SdpError::kMissingIceCredentials;
-    if (!has_checkable_fingerprint(d_)) return SdpError::kNoFingerprint;
-    if (!d_.rtcp_mux) return SdpError::kNoRtcpMux;
+    SdpError e = profile();
+    if (e != SdpError::kOk) return e;
+    if (d_.profile == Profile::kDtls) {
+      if (d_.ice_ufrag.empty() || d_.ice_pwd.empty()) return SdpError::kMissingIceCredentials;
+      if (!has_checkable_fingerprint(d_)) return SdpError::kNoFingerprint;
+      if (!d_.rtcp_mux) return SdpError::kNoRtcpMux;
+    } else if (d_.connection_address.empty()) {
+      return SdpError::kNoConnection;
+    }
     for (const auto& f : d_.formats)
       if (f.kind == CodecKind::kOpus || f.kind == CodecKind::kPcmu || f.kind == CodecKind::kPcma)
         return SdpError::kOk;

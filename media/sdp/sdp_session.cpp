@@ -5,13 +5,19 @@
 namespace dialtone::media::sdp {
 
 SdpSession::SdpSession(const Identity& id)
-    : session_id_(id.session_id), ssrc_(id.ssrc), cname_(id.cname), ufrag_(id.ice_ufrag), pwd_(id.ice_pwd) {
+    : session_id_(id.session_id), profile_(id.profile), address_(id.address), port_(id.port),
+      rtcp_port_(id.rtcp_port), ssrc_(id.ssrc), cname_(id.cname), ufrag_(id.ice_ufrag), pwd_(id.ice_pwd) {
   fingerprint_size_ = id.fingerprint_sha256.size() <= fingerprint_.size() ? id.fingerprint_sha256.size() : 0;
   for (std::size_t i = 0; i < fingerprint_size_; ++i) fingerprint_[i] = id.fingerprint_sha256[i];
 }
 
 LocalMedia SdpSession::local(std::span<const Candidate> candidates, Direction d) const {
   LocalMedia l;
+  l.profile = profile_;
+  l.address = address_.view();
+  l.port = port_;
+  l.rtcp_port = rtcp_port_;
+  l.cryptos = local_keys_.span();
   l.ice_ufrag = ufrag_.view();
   l.ice_pwd = pwd_.view();
   l.fingerprint_sha256 = {fingerprint_.data(), fingerprint_size_};
@@ -32,6 +38,7 @@ SdpError SdpSession::create_offer(std::span<const Candidate> candidates, Directi
   ++version_;
   offer_pending_ = true;
   offered_direction_ = direction;
+  offered_keys_ = local_keys_;
   return SdpError::kOk;
 }
 
@@ -48,7 +55,7 @@ SdpError SdpSession::set_remote_answer(std::string_view text, Negotiated& out) {
   SessionDescription answer;
   SdpError e = parse(text, answer);
   if (e != SdpError::kOk) return e;
-  e = negotiate_offer_answered(answer, offered_direction_, out);
+  e = negotiate_offer_answered(answer, offered_direction_, out, profile_, offered_keys_.span());
   if (e != SdpError::kOk) return e;
   remote_ = answer;
   offer_pending_ = false;
@@ -62,6 +69,7 @@ SdpError SdpSession::set_remote_offer(std::string_view text) {
   SessionDescription offer;
   SdpError e = parse(text, offer);
   if (e != SdpError::kOk) return e;
+  if (offer.profile != profile_) return SdpError::kProfileMismatch;
   remote_ = offer;
   remote_offer_pending_ = true;
   note_remote_credentials();
@@ -73,7 +81,7 @@ SdpError SdpSession::create_answer(std::span<const Candidate> candidates, Direct
   if (!remote_offer_pending_) return SdpError::kWrongState;
   // An ICE restart from the peer keeps the DTLS association (RFC 8842 5.5),
   // so the role stays as it was.
-  SdpError e = negotiate_answer(remote_, wanted, role_, n);
+  SdpError e = negotiate_answer(remote_, wanted, role_, n, local_keys_.span());
   if (e != SdpError::kOk) return e;
   e = write_answer(local(candidates, n.direction), remote_, n, out, len);
   if (e != SdpError::kOk) return e;
@@ -81,6 +89,14 @@ SdpError SdpSession::create_answer(std::span<const Candidate> candidates, Direct
   remote_offer_pending_ = false;
   role_ = n.dtls_role;
   return SdpError::kOk;
+}
+
+void SdpSession::set_local_keys(std::span<const Crypto> keys) {
+  local_keys_.clear();
+  for (const Crypto& k : keys)
+    if (!local_keys_.push_back(k)) break;
+  // Tags in offers: 1, 2, ... in our order of preference.
+  for (std::size_t i = 0; i < local_keys_.size(); ++i) local_keys_[i].tag = static_cast<std::uint32_t>(i + 1);
 }
 
 void SdpSession::restart_ice(std::string_view ufrag, std::string_view pwd) {

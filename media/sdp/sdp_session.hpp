@@ -1,8 +1,12 @@
-// One call's offer/answer state: our identity (o= session id, ICE
-// credentials, fingerprint, SSRC/cname), the o= version that grows with each
-// description we write, the DTLS role once fixed, the pending offer, and the
-// last remote description. Pure: no clock, no randomness (the caller passes
-// random ids and credentials in).
+// One call's offer/answer state: our identity (o= session id, profile, ICE
+// credentials and fingerprint or RTP address and port, SSRC/cname), the o=
+// version that grows with each description we write, the DTLS role once
+// fixed, the pending offer (and the SDES keys it carried), and the last
+// remote description. Pure: no clock, no randomness (the caller passes
+// random ids, credentials and SDES keys in).
+//
+// The profile is fixed for the session's life: an offer or answer in another
+// one is kProfileMismatch (a new transport would be a new session).
 #pragma once
 #include <array>
 #include <cstddef>
@@ -23,6 +27,12 @@ class SdpSession {
     std::uint64_t session_id = 0;  // random, < 2^63 (RFC 3264 5)
     std::uint32_t ssrc = 0;
     std::string_view cname;
+    Profile profile = Profile::kDtls;
+    // kRtp / kSdes: our socket
+    std::string_view address;
+    std::uint16_t port = 0;
+    std::uint16_t rtcp_port = 0;
+    // kDtls
     std::span<const std::uint8_t> fingerprint_sha256;  // our certificate's
     std::string_view ice_ufrag;
     std::string_view ice_pwd;
@@ -43,6 +53,10 @@ class SdpSession {
   SdpError create_answer(std::span<const Candidate> candidates, Direction wanted, std::span<char> out,
                          std::size_t& len, Negotiated& n);
 
+  // kSdes: the keys of the next offer or answer (one per suite, usable,
+  // freshly drawn by the caller: a fresh key per description we write).
+  void set_local_keys(std::span<const Crypto> keys);
+
   // Our next offer carries new credentials (ICE restart, RFC 8839 4.4.1.1.1).
   void restart_ice(std::string_view ufrag, std::string_view pwd);
   // The last remote description changed the peer's ufrag/pwd: an ICE restart
@@ -55,12 +69,18 @@ class SdpSession {
   std::string_view ice_ufrag() const { return ufrag_.view(); }
   std::string_view ice_pwd() const { return pwd_.view(); }
   const SessionDescription& remote() const { return remote_; }
+  Profile profile() const { return profile_; }
 
  private:
   LocalMedia local(std::span<const Candidate> candidates, Direction d) const;
   void note_remote_credentials();
 
   std::uint64_t session_id_;
+  Profile profile_;
+  Token address_;
+  std::uint16_t port_ = 0, rtcp_port_ = 0;
+  FixedVector<Crypto, 2> local_keys_;    // for the next description
+  FixedVector<Crypto, 2> offered_keys_;  // in our outstanding offer
   std::uint64_t version_ = 0;  // of the last description written; first is 1
   std::uint32_t ssrc_;
   Token cname_;

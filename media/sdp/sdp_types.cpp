@@ -16,6 +16,7 @@ const char* to_string(SdpError e) {
     case SdpError::kBadCandidate: return "bad candidate";
     case SdpError::kBadFingerprint: return "bad fingerprint";
     case SdpError::kBadSetup: return "bad setup";
+    case SdpError::kBadCrypto: return "bad crypto";
     case SdpError::kNoAudio: return "no audio";
     case SdpError::kNoFingerprint: return "no fingerprint";
     case SdpError::kNoCommonCodec: return "no common codec";
@@ -23,6 +24,11 @@ const char* to_string(SdpError e) {
     case SdpError::kNoRtcpMux: return "no rtcp-mux";
     case SdpError::kSetupConflict: return "setup conflict";
     case SdpError::kWrongState: return "wrong state";
+    case SdpError::kUnsupportedProfile: return "unsupported media profile";
+    case SdpError::kNoConnection: return "no connection address";
+    case SdpError::kNoCrypto: return "no crypto";
+    case SdpError::kNoUsableCrypto: return "no usable crypto";
+    case SdpError::kProfileMismatch: return "media profile mismatch";
     case SdpError::kBufferTooSmall: return "buffer too small";
   }
   return "?";
@@ -41,6 +47,7 @@ bool is_unparsable(SdpError e) {
     case SdpError::kBadCandidate:
     case SdpError::kBadFingerprint:
     case SdpError::kBadSetup:
+    case SdpError::kBadCrypto:
       return true;
     case SdpError::kOk:
     case SdpError::kNoAudio:
@@ -50,6 +57,11 @@ bool is_unparsable(SdpError e) {
     case SdpError::kNoRtcpMux:
     case SdpError::kSetupConflict:
     case SdpError::kWrongState:
+    case SdpError::kUnsupportedProfile:
+    case SdpError::kNoConnection:
+    case SdpError::kNoCrypto:
+    case SdpError::kNoUsableCrypto:
+    case SdpError::kProfileMismatch:
     case SdpError::kBufferTooSmall:
       return false;
   }
@@ -84,6 +96,33 @@ const char* to_string(CandidateType t) {
     case CandidateType::kRelay: return "relay";
   }
   return "host";
+}
+
+const char* to_string(Profile p) {
+  switch (p) {
+    case Profile::kDtls: return "dtls";
+    case Profile::kSdes: return "sdes";
+    case Profile::kRtp: return "rtp";
+  }
+  return "dtls";
+}
+
+const char* to_string(CryptoSuite s) {
+  switch (s) {
+    case CryptoSuite::kAesCm128HmacSha1_80: return "AES_CM_128_HMAC_SHA1_80";
+    case CryptoSuite::kAesCm128HmacSha1_32: return "AES_CM_128_HMAC_SHA1_32";
+    case CryptoSuite::kOther: return "?";
+  }
+  return "?";
+}
+
+const char* proto_of(Profile p) {
+  switch (p) {
+    case Profile::kDtls: return "UDP/TLS/RTP/SAVPF";
+    case Profile::kSdes: return "RTP/SAVP";
+    case Profile::kRtp: return "RTP/AVP";
+  }
+  return "UDP/TLS/RTP/SAVPF";
 }
 
 Direction make_direction(bool send, bool recv) {

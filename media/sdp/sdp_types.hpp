@@ -1,6 +1,7 @@
-// The SDP we exchange (yna-wire.md section 7), as fixed structures: one
-// audio section, its ICE credentials and candidates, DTLS fingerprints and
-// the payload formats. Everything is bounded by limits.hpp; no heap.
+// The SDP we exchange (yna-wire.md section 7, sip-line.md section 5), as
+// fixed structures: one audio section, its transport profile, ICE
+// credentials and candidates, DTLS fingerprints or SDES keys, and the
+// payload formats. Everything is bounded by limits.hpp; no heap.
 #pragma once
 #include <array>
 #include <cstddef>
@@ -30,6 +31,7 @@ enum class SdpError {
   kBadCandidate,      // a=candidate malformed
   kBadFingerprint,    // a=fingerprint malformed
   kBadSetup,          // a=setup value unknown
+  kBadCrypto,         // a=crypto malformed (no tag, suite or key parameters)
   // inconsistent
   kNoAudio,           // no usable m=audio (absent or port 0)
   kNoFingerprint,     // no fingerprint with a hash we can check
@@ -38,6 +40,11 @@ enum class SdpError {
   kNoRtcpMux,         // WebRTC requires it and we open one component only
   kSetupConflict,     // e.g. an answer saying actpass, an offer saying holdconn
   kWrongState,        // an answer with no offer of ours outstanding, or glare
+  kUnsupportedProfile,  // m=audio proto is none of RTP/AVP, RTP/SAVP, UDP/TLS/RTP/SAVPF
+  kNoConnection,      // RTP/AVP or RTP/SAVP without a c= address
+  kNoCrypto,          // RTP/SAVP without a=crypto (nor DTLS)
+  kNoUsableCrypto,    // a=crypto lines, none of which we can key SRTP with
+  kProfileMismatch,   // an answer in another profile than our offer, or a re-offer that switches
   kBufferTooSmall,    // building: the output span is too small
 };
 
@@ -50,10 +57,21 @@ enum class Setup { kActpass, kActive, kPassive, kHoldconn };
 enum class DtlsRole { kClient, kServer };
 enum class CandidateType { kHost, kSrflx, kPrflx, kRelay };
 enum class CodecKind { kOpus, kPcmu, kPcma, kTelephoneEvent, kOther };
+// How the audio travels (sip-line.md section 5):
+//   kDtls  UDP/TLS/RTP/SAVPF: ICE + DTLS-SRTP, rtcp-mux (the YNA line, WebRTC)
+//   kSdes  RTP/SAVP with a=crypto (RFC 4568): SRTP keyed in the SDP, no ICE
+//   kRtp   RTP/AVP: plain RTP, RTCP on port + 1 or muxed, no ICE
+enum class Profile { kDtls, kSdes, kRtp };
+// The SDES crypto suites (RFC 4568 6.2). kOther: a suite we cannot key.
+enum class CryptoSuite { kAesCm128HmacSha1_80, kAesCm128HmacSha1_32, kOther };
 
 const char* to_string(Direction d);
 const char* to_string(Setup s);
 const char* to_string(CandidateType t);
+const char* to_string(Profile p);     // "dtls", "sdes", "rtp" (the config's words)
+const char* to_string(CryptoSuite s);  // the a=crypto name
+// The m= proto we write for a profile.
+const char* proto_of(Profile p);
 
 inline bool sends(Direction d) { return d == Direction::kSendRecv || d == Direction::kSendOnly; }
 inline bool receives(Direction d) { return d == Direction::kSendRecv || d == Direction::kRecvOnly; }
@@ -80,6 +98,19 @@ struct Fingerprint {
   std::array<std::uint8_t, limits::kFingerprintBytesMax> digest{};
   std::size_t size = 0;
   std::span<const std::uint8_t> bytes() const { return {digest.data(), size}; }
+};
+
+// One a=crypto line (RFC 4568 9.1):
+//   a=crypto:<tag> <suite> inline:<base64 key||salt>[|lifetime][|MKI:len] [params]
+// `usable` says we can key libsrtp with it: a suite we know, exactly one
+// inline key of 30 bytes, no MKI, no session parameters (UNENCRYPTED_SRTP,
+// KDR, FEC_ORDER, ... change the transform, which we do not do). A lifetime
+// is accepted: a call never reaches 2^31 packets of one key.
+struct Crypto {
+  std::uint32_t tag = 0;
+  CryptoSuite suite = CryptoSuite::kOther;
+  std::array<std::uint8_t, limits::kSdesKeySaltBytes> key{};  // master key | master salt
+  bool usable = false;
 };
 
 struct PayloadFormat {
@@ -110,7 +141,9 @@ struct SessionDescription {
   std::size_t audio_index = 0;  // position among all m= lines
   Token connection_address;     // c= of the audio section
   std::uint16_t port = 0;       // m=audio port
-  FixedString<32> proto;
+  FixedString<32> proto;         // as written; an answer repeats the offer's
+  Profile profile = Profile::kDtls;
+  std::uint16_t rtcp_port = 0;  // a=rtcp (RFC 3605); 0 = not given (port + 1)
   Token mid;
   bool bundled = false;  // mid appears in a=group:BUNDLE
   bool rtcp_mux = false;
@@ -128,6 +161,7 @@ struct SessionDescription {
   FixedVector<Candidate, limits::kIceCandidatesMax> candidates;  // UDP, component 1
   std::size_t candidates_skipped = 0;  // TCP, component 2, or beyond capacity
   FixedVector<Fingerprint, limits::kSdpFingerprintsMax> fingerprints;
+  FixedVector<Crypto, limits::kSdpCryptosMax> cryptos;  // audio section, in order
   FixedVector<OtherSection, limits::kSdpExtraSectionsMax> others;
 
   const PayloadFormat* find_format(std::uint8_t pt) const;

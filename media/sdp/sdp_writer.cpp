@@ -1,5 +1,7 @@
 #include "media/sdp/sdp_writer.hpp"
 
+#include <mbedtls/base64.h>
+
 #include "media/sdp/text_writer.hpp"
 
 namespace dialtone::media::sdp {
@@ -7,13 +9,42 @@ namespace {
 
 bool is_ipv6(std::string_view a) { return a.find(':') != std::string_view::npos; }
 
+void ip(TextWriter& w, std::string_view addr) { w.put(is_ipv6(addr) ? "IP6 " : "IP4 ").put(addr); }
+
 void session_header(TextWriter& w, const LocalMedia& l, std::string_view bundle_mid) {
   w.put("v=0").crlf();
-  w.put("o=- ").num(l.session_id).put(' ').num(l.session_version).put(" IN IP4 0.0.0.0").crlf();
+  w.put("o=- ").num(l.session_id).put(' ').num(l.session_version).put(" IN ");
+  if (l.profile == Profile::kDtls) w.put("IP4 0.0.0.0");
+  else ip(w, l.address);
+  w.crlf();
   w.put("s=-").crlf();
+  if (l.profile != Profile::kDtls) {
+    w.put("c=IN ");
+    ip(w, l.address);
+    w.crlf();
+  }
   w.put("t=0 0").crlf();
+  if (l.profile != Profile::kDtls) return;
   w.put("a=group:BUNDLE ").put(bundle_mid).crlf();
   w.put("a=msid-semantic: WMS").crlf();
+}
+
+// m=, and for SIP peers a=rtcp (RFC 3605) where RTCP is not muxed. `proto`:
+// an answer repeats the offer's (RFC 3264 6).
+void plain_media_line(TextWriter& w, const LocalMedia& l, std::string_view proto, std::span<const std::uint8_t> pts,
+                      bool rtcp_port) {
+  w.put("m=audio ").num(l.port).put(' ').put(proto);
+  for (std::uint8_t pt : pts) w.put(' ').num(pt);
+  w.crlf();
+  if (rtcp_port) w.put("a=rtcp:").num(l.rtcp_port).crlf();
+}
+
+void crypto(TextWriter& w, const Crypto& k) {
+  unsigned char b64[48];
+  std::size_t n = 0;
+  if (mbedtls_base64_encode(b64, sizeof b64, &n, k.key.data(), k.key.size()) != 0) n = 0;
+  w.put("a=crypto:").num(k.tag).put(' ').put(to_string(k.suite)).put(" inline:");
+  w.put(std::string_view(reinterpret_cast<const char*>(b64), n)).crlf();
 }
 
 void media_line(TextWriter& w, const LocalMedia& l, std::span<const std::uint8_t> pts) {
@@ -62,6 +93,11 @@ void ssrc(TextWriter& w, const LocalMedia& l) {
 }
 
 SdpError check(const LocalMedia& l) {
+  if (l.profile != Profile::kDtls) {
+    if (l.address.empty() || l.port == 0) return SdpError::kNoConnection;
+    if (l.profile == Profile::kSdes && l.cryptos.empty()) return SdpError::kNoCrypto;
+    return SdpError::kOk;
+  }
   if (l.ice_ufrag.empty() || l.ice_pwd.empty()) return SdpError::kMissingIceCredentials;
   if (l.fingerprint_sha256.size() != 32) return SdpError::kNoFingerprint;
   return SdpError::kOk;
@@ -105,11 +141,17 @@ SdpError write_offer(const LocalMedia& l, std::span<char> out, std::size_t& len)
   std::size_t n = 0;
   for (const auto& f : local_formats())
     if (n < limits::kSdpFormatsMax) pts[n++] = f.pt;
-  media_line(w, l, {pts, n});
-  transport(w, l, Setup::kActpass);
-  w.put("a=mid:0").crlf();
+  if (l.profile == Profile::kDtls) {
+    media_line(w, l, {pts, n});
+    transport(w, l, Setup::kActpass);
+    w.put("a=mid:0").crlf();
+  } else {
+    plain_media_line(w, l, proto_of(l.profile), {pts, n}, true);
+  }
   w.put("a=").put(to_string(l.direction)).crlf();
   w.put("a=rtcp-mux").crlf();
+  if (l.profile == Profile::kSdes)
+    for (const Crypto& k : l.cryptos) crypto(w, k);
   for (const auto& f : local_formats()) format(w, f.pt, f.name, f.clock_rate, f.channels, f.fmtp);
   w.put("a=ptime:20").crlf();
   ssrc(w, l);
@@ -119,6 +161,7 @@ SdpError write_offer(const LocalMedia& l, std::span<char> out, std::size_t& len)
 SdpError write_answer(const LocalMedia& l, const SessionDescription& offer, const Negotiated& n,
                       std::span<char> out, std::size_t& len) {
   if (SdpError e = check(l); e != SdpError::kOk) return e;
+  if (l.profile != offer.profile || l.profile != n.profile) return SdpError::kProfileMismatch;
   TextWriter w(out);
   session_header(w, l, offer.mid.view());
   const std::size_t sections = offer.others.size() + 1;
@@ -135,12 +178,18 @@ SdpError write_answer(const LocalMedia& l, const SessionDescription& offer, cons
       continue;
     }
     std::uint8_t pts[2] = {n.audio.pt, n.dtmf.pt};
-    media_line(w, l, {pts, n.has_dtmf ? 2u : 1u});
-    DtlsRole role = n.dtls_role;
-    transport(w, l, role == DtlsRole::kClient ? Setup::kActive : Setup::kPassive);
-    w.put("a=mid:").put(offer.mid.view()).crlf();
+    if (l.profile == Profile::kDtls) {
+      media_line(w, l, {pts, n.has_dtmf ? 2u : 1u});
+      DtlsRole role = n.dtls_role;
+      transport(w, l, role == DtlsRole::kClient ? Setup::kActive : Setup::kPassive);
+      w.put("a=mid:").put(offer.mid.view()).crlf();
+    } else {
+      plain_media_line(w, l, offer.proto.view(), {pts, n.has_dtmf ? 2u : 1u}, !n.rtcp_mux);
+      if (!offer.mid.empty()) w.put("a=mid:").put(offer.mid.view()).crlf();
+    }
     w.put("a=").put(to_string(n.direction)).crlf();
-    w.put("a=rtcp-mux").crlf();
+    if (n.rtcp_mux) w.put("a=rtcp-mux").crlf();
+    if (l.profile == Profile::kSdes) crypto(w, n.local_key);
     format(w, n.audio.pt, n.audio.name.view(), n.audio.clock_rate, n.audio.channels, our_fmtp(n.audio));
     if (n.has_dtmf) format(w, n.dtmf.pt, n.dtmf.name.view(), n.dtmf.clock_rate, 1, "0-15");
     w.put("a=ptime:20").crlf();

@@ -1,6 +1,9 @@
-// Writes our offers and answers (yna-wire.md section 7) into a caller's
-// buffer: audio only, BUNDLE on mid 0, rtcp-mux, no trickle (every gathered
-// candidate is in the text, and c=/m= carry the default candidate).
+// Writes our offers and answers into a caller's buffer, audio only.
+// kDtls (yna-wire.md section 7): BUNDLE on mid 0, rtcp-mux, no trickle (every
+// gathered candidate is in the text, and c=/m= carry the default candidate).
+// kRtp and kSdes (sip-line.md section 5): c=/m= are our socket's address and
+// port, a=rtcp the RTCP port (port + 1), a=rtcp-mux offered, a=crypto for
+// kSdes; no ICE, no fingerprint, no BUNDLE.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +16,14 @@
 namespace dialtone::media::sdp {
 
 struct LocalMedia {
+  Profile profile = Profile::kDtls;
+  // kRtp / kSdes: where we receive.
+  std::string_view address;
+  std::uint16_t port = 0;
+  std::uint16_t rtcp_port = 0;
+  // kSdes offers: one line per key, tags as given (answers use Negotiated).
+  std::span<const Crypto> cryptos;
+  // kDtls
   std::string_view ice_ufrag;
   std::string_view ice_pwd;
   std::span<const std::uint8_t> fingerprint_sha256;  // 32 bytes
@@ -28,7 +39,7 @@ struct LocalMedia {
 // one most likely to work, RFC 8839 section 4.2.1.1); nullptr if none.
 const Candidate* default_candidate(std::span<const Candidate> candidates);
 
-// Offer with every local format, a=setup:actpass.
+// Offer with every local format (kDtls: a=setup:actpass).
 SdpError write_offer(const LocalMedia& local, std::span<char> out, std::size_t& len);
 
 // Answer to `offer`, as decided by negotiate_answer. Sections of the offer

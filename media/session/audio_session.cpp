@@ -31,6 +31,11 @@ const char* codec_name(sdp::CodecKind k) {
 // PCM rate; RFC 3551: G.711 is 8 kHz).
 std::uint32_t rtp_clock(sdp::CodecKind k) { return k == sdp::CodecKind::kOpus ? 48000 : 8000; }
 
+SrtpSuite to_srtp(sdp::CryptoSuite s) {
+  return s == sdp::CryptoSuite::kAesCm128HmacSha1_32 ? SrtpSuite::kAesCm128HmacSha1_32
+                                                       : SrtpSuite::kAesCm128HmacSha1_80;
+}
+
 DtlsRole to_transport_role(sdp::DtlsRole r) {
   return r == sdp::DtlsRole::kClient ? DtlsRole::kClient : DtlsRole::kServer;
 }
@@ -47,7 +52,8 @@ void mix_saturating(std::span<const std::int16_t> in, std::span<std::int16_t> ou
 
 AudioSession::AudioSession(EventLoop& loop, GMainContext* ctx, const DtlsCertificate& cert,
                            const AudioSessionConfig& config)
-    : loop_(loop), cert_(cert), config_(config), transport_(loop, ctx, cert) {
+    : loop_(loop), cert_(cert), config_(config), transport_(loop, ctx, cert), rtp_(loop),
+      profile_(config.offer_profile) {
   // Set-up time only: random identity (RFC 3264 session id < 2^63, RFC 3550
   // SSRC and first sequence number and timestamp, CNAME) from the process's
   // generator. Without it the session refuses every offer and answer.
@@ -80,6 +86,106 @@ AudioSession::AudioSession(EventLoop& loop, GMainContext* ctx, const DtlsCertifi
 AudioSession::~AudioSession() { close(); }
 
 // ---- signalling -------------------------------------------------------------
+
+bool AudioSession::set_offer_profile(sdp::Profile p) {
+  if (started_) return false;
+  profile_ = p;
+  return true;
+}
+
+void AudioSession::schedule_produce() {
+  if (produce_timer_.valid()) return;
+  produce_timer_ = loop_.add_timer(0, [this] {
+    produce_timer_ = {};
+    produce_pending();
+  });
+}
+
+// rtp/sdes: the socket pair now, and the SDP identity with its address; no
+// gathering to wait for.
+bool AudioSession::start_rtp() {
+  started_ = true;
+  FixedString<limits::kIceAddressMax> host;
+  if (!config_.ice.host_addresses.empty()) host.assign(config_.ice.host_addresses[0].view());
+  else if (!RtpTransport::default_host_address(host)) {
+    DT_LOGE(kMod, "no host address for RTP (ice.host_addresses is empty and no interface is up)");
+    failed_ = true;
+    return false;
+  }
+  RtpTransport::Callbacks cb;
+  cb.on_rtp = [this](std::span<const std::uint8_t> p) { on_rtp(p); };
+  cb.on_rtcp = [this](std::span<const std::uint8_t> p) { on_rtcp(p); };
+  if (!rtp_.open(host.view(), std::move(cb))) {
+    failed_ = true;
+    return false;
+  }
+  sdp::SdpSession::Identity id;
+  id.session_id = session_id_;
+  id.ssrc = ssrc_;
+  id.cname = cname_.view();
+  id.profile = profile_;
+  id.address = rtp_.local_address();
+  id.port = rtp_.rtp_port();
+  id.rtcp_port = rtp_.rtcp_port();
+  sdp_.emplace(id);
+  gathered_ = true;
+  return true;
+}
+
+// A fresh SDES key per suite for the description about to be written
+// (sip-line.md 5: a fresh key per offer), from the process's generator.
+bool AudioSession::draw_sdes_keys() {
+  sdp::Crypto keys[2];
+  keys[0].suite = sdp::CryptoSuite::kAesCm128HmacSha1_80;
+  keys[1].suite = sdp::CryptoSuite::kAesCm128HmacSha1_32;
+  for (sdp::Crypto& k : keys) {
+    if (!process_csprng().fill(k.key)) return false;
+    k.usable = true;
+  }
+  sdp_->set_local_keys(keys);
+  for (sdp::Crypto& k : keys) k.key.fill(0);
+  return true;
+}
+
+bool AudioSession::configure_rtp(const sdp::Negotiated& n) {
+  const sdp::SessionDescription& remote = sdp_->remote();
+  RemoteRtp r;
+  r.address = remote.connection_address.view();
+  r.rtp_port = remote.port;
+  r.rtcp_port = remote.rtcp_port;
+  r.rtcp_mux = n.rtcp_mux;
+  if (!rtp_.set_remote(r)) {
+    fail("the peer's c= address is not an IP address of our family");
+    return false;
+  }
+  if (n.profile == sdp::Profile::kSdes &&
+      !rtp_.set_srtp(to_srtp(n.local_key.suite), n.local_key.key, n.remote_key.key)) {
+    fail("libsrtp refused the SDES keys");
+    return false;
+  }
+  if (!rtp_connected_) {
+    rtp_connected_ = true;
+    // From the loop, as DTLS's on_connected would come: never from inside
+    // apply_answer or the producing of our SDP.
+    connect_timer_ = loop_.add_timer(0, [this] {
+      connect_timer_ = {};
+      if (closed_ || failed_) return;
+      DT_LOGI(kMod, "%s media ready (RTP port %u)", sdp::to_string(profile_), static_cast<unsigned>(rtp_.rtp_port()));
+      loop_.cancel_timer(rtcp_timer_);
+      rtcp_timer_ = loop_.add_timer(kFirstReportMs, [this] { send_rtcp_report(); });
+      if (cb_.on_connected) cb_.on_connected();
+    });
+  }
+  return true;
+}
+
+bool AudioSession::send_rtp_packet(std::span<const std::uint8_t> p) {
+  return profile_ == sdp::Profile::kDtls ? transport_.send_rtp(p) : rtp_.send_rtp(p);
+}
+
+bool AudioSession::send_rtcp_packet(std::span<const std::uint8_t> p) {
+  return profile_ == sdp::Profile::kDtls ? transport_.send_rtcp(p) : rtp_.send_rtcp(p);
+}
 
 bool AudioSession::start_transport(bool controlling) {
   IceConfig ice = config_.ice;
@@ -138,6 +244,12 @@ bool AudioSession::create_offer(sdp::Direction direction, bool ice_restart) {
   if (sdp_ && sdp_->offer_pending()) return false;  // the last offer is unanswered
   pending_ = Pending::kOffer;
   pending_direction_ = direction;
+  if (profile_ != sdp::Profile::kDtls) {
+    // No ICE: nothing to restart, the socket pair stays.
+    if (!started_ && !start_rtp()) return false;
+    schedule_produce();
+    return true;
+  }
   if (!started_) return start_transport(true);
   if (!gathered_) return true;  // on_gathered produces it
   if (ice_restart) {
@@ -164,10 +276,30 @@ bool AudioSession::create_answer(std::string_view remote_offer, sdp::Direction d
     DT_LOGW(kMod, "remote offer refused: %s", sdp::to_string(e));
     return false;
   }
+  if (scratch_.profile == sdp::Profile::kSdes) {
+    // Refused now, by name, rather than answered without keys (RFC 4568 7.1.2).
+    bool usable = false;
+    for (const sdp::Crypto& k : scratch_.cryptos) usable = usable || k.usable;
+    if (!usable) {
+      DT_LOGW(kMod, "remote offer refused: %s", sdp::to_string(sdp::SdpError::kNoUsableCrypto));
+      return false;
+    }
+  }
+  if (started_ && scratch_.profile != profile_) {
+    DT_LOGW(kMod, "remote offer refused: %s, not the %s of this session", sdp::to_string(scratch_.profile),
+            sdp::to_string(profile_));
+    return false;
+  }
   std::copy(remote_offer.begin(), remote_offer.end(), remote_offer_.begin());
   remote_offer_len_ = remote_offer.size();
   pending_ = Pending::kAnswer;
   pending_direction_ = direction;
+  if (!started_) profile_ = scratch_.profile;  // we answer whatever the offer asks
+  if (profile_ != sdp::Profile::kDtls) {
+    if (!started_ && !start_rtp()) return false;
+    schedule_produce();
+    return true;
+  }
   if (!started_) return start_transport(scratch_.ice_lite);  // a lite peer never controls
   if (!gathered_) return true;
   produce_timer_ = loop_.add_timer(0, [this] {
@@ -183,6 +315,8 @@ void AudioSession::produce_pending() {
   pending_ = Pending::kNone;
   std::size_t len = 0;
   sdp::SdpError e = sdp::SdpError::kOk;
+  if (profile_ == sdp::Profile::kSdes && what != Pending::kNone && !draw_sdes_keys())
+    return fail("no random SDES key: the generator failed");
   if (what == Pending::kOffer) {
     e = sdp_->create_offer(local_candidates_.span(), pending_direction_, local_sdp_, len);
   } else if (what == Pending::kAnswer) {
@@ -198,7 +332,11 @@ void AudioSession::produce_pending() {
     if (e == sdp::SdpError::kOk) {
       local_sdp_len_ = len;
       if (!apply_negotiated(n)) return;
-      if (remote_pending_ && !set_transport_remote()) return;
+      if (profile_ != sdp::Profile::kDtls) {
+        if (!configure_rtp(n)) return;
+      } else if (remote_pending_ && !set_transport_remote()) {
+        return;
+      }
     }
   } else {
     return;
@@ -224,6 +362,7 @@ bool AudioSession::apply_answer(std::string_view remote_answer) {
   std::copy(remote_answer.begin(), remote_answer.end(), remote_offer_.begin());
   remote_offer_len_ = remote_answer.size();
   if (!apply_negotiated(n)) return false;
+  if (profile_ != sdp::Profile::kDtls) return configure_rtp(n);
   if (remote_pending_) return set_transport_remote();
   return true;
 }
@@ -301,24 +440,27 @@ void AudioSession::fail(std::string_view reason) {
   if (failed_) return;
   failed_ = true;
   loop_.cancel_timer(rtcp_timer_);
+  loop_.cancel_timer(connect_timer_);
   DT_LOGE(kMod, "failed: %.*s", static_cast<int>(reason.size()), reason.data());
   if (cb_.on_failed) cb_.on_failed(reason);
 }
 
 void AudioSession::close() {
   if (closed_) return;
-  if (transport_.connected() && !failed_) {
+  if (media_connected() && !failed_) {
     std::array<std::uint8_t, limits::kRtcpPacketMax> buf{};
     RtcpWriter w(buf);
     w.receiver_report(ssrc_, {});
     w.sdes_cname(ssrc_, cname_.view());
     w.bye(ssrc_);
-    transport_.send_rtcp(w.bytes());
+    send_rtcp_packet(w.bytes());
   }
   closed_ = true;
   loop_.cancel_timer(rtcp_timer_);
   loop_.cancel_timer(produce_timer_);
+  loop_.cancel_timer(connect_timer_);
   transport_.close();
+  rtp_.close();
 }
 
 // ---- audio ------------------------------------------------------------------
@@ -349,7 +491,7 @@ void AudioSession::send_audio(std::span<const std::int16_t> mic) {
   const std::uint32_t ts = timestamp_;
   timestamp_ += static_cast<std::uint32_t>(c.rtp_clock_rate() * limits::kFrameMs / 1000);  // RTP ticks per frame
   timestamp_at_ = loop_.now();
-  const bool may_send = transport_.connected() && sdp::sends(negotiated_.direction) && send_enabled_;
+  const bool may_send = media_connected() && sdp::sends(negotiated_.direction) && send_enabled_;
   if (!may_send) {
     talkspurt_ = true;
     return;
@@ -382,7 +524,7 @@ void AudioSession::send_audio(std::span<const std::int16_t> mic) {
     talkspurt_ = false;
   }
   if (size == 0) return;
-  if (transport_.send_rtp(std::span(tx_).first(size))) {
+  if (send_rtp_packet(std::span(tx_).first(size))) {
     ++seq_;
     ++sent_packets_;
     sent_octets_ += static_cast<std::uint32_t>(payload);
@@ -451,7 +593,7 @@ void AudioSession::on_rtcp(std::span<const std::uint8_t> packet) {
 
 void AudioSession::send_rtcp_report() {
   rtcp_timer_ = loop_.add_timer(kReportIntervalMs, [this] { send_rtcp_report(); });
-  if (!transport_.connected() || closed_ || failed_) return;
+  if (!media_connected() || closed_ || failed_) return;
   const TimeMs now = loop_.now();
   std::array<std::uint8_t, limits::kRtcpPacketMax> buf{};
   RtcpWriter w(buf);
@@ -471,12 +613,13 @@ void AudioSession::send_rtcp_report() {
     w.receiver_report(ssrc_, blocks.span());
   }
   w.sdes_cname(ssrc_, cname_.view());
-  transport_.send_rtcp(w.bytes());
+  send_rtcp_packet(w.bytes());
 }
 
 AudioSessionStats AudioSession::stats() const {
   AudioSessionStats s;
   s.codec = negotiated_ok_ ? codec_name(negotiated_.audio.kind) : "";
+  s.profile = started_ ? sdp::to_string(profile_) : "";
   s.rx_packets = rx_packets_;
   s.lost = rx_stats_.valid() ? rx_stats_.lost() : 0;
   s.jitter_ms = rx_stats_.jitter_ms();

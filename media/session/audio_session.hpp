@@ -1,14 +1,26 @@
 // AudioSession: one call's audio, from SDP text to earpiece samples. It owns
-// the MediaTransport (ICE + DTLS-SRTP), the SdpSession (offer/answer state),
-// the codecs, resamplers, jitter buffer, RFC 4733 DTMF and RTCP, so the call
-// layer only carries SDP strings and flips flags:
+// the transport, the SdpSession (offer/answer state), the codecs,
+// resamplers, jitter buffer, RFC 4733 DTMF and RTCP, so the call layer only
+// carries SDP strings and flips flags.
+//
+// Three profiles (sip-line.md section 5), one per session, fixed by the
+// first offer or answer:
+//   dtls  UDP/TLS/RTP/SAVPF: MediaTransport (ICE + DTLS-SRTP), the YNA line
+//   sdes  RTP/SAVP with a=crypto: RtpTransport + SRTP keyed from the SDP
+//   rtp   RTP/AVP: RtpTransport, plain RTP, RTCP on port + 1 or muxed
+// Our offers use AudioSessionConfig::offer_profile (or set_offer_profile()
+// before the first one); an answer takes the profile of the remote offer.
+// rtp/sdes bind on the first of ice.host_addresses; there is no ICE, and
+// on_connected comes (from the loop) once the answer is applied or written.
+//
 //
 //   AudioSession s(loop, glib_ctx, certificate, config);  // once per call
 //   s.set_callbacks({on_local_sdp, on_connected, on_failed, on_dtmf});
 //   offerer:  s.create_offer(kSendRecv, false) -> on_local_sdp(offer)
 //             ... s.apply_answer(answer_text)
 //   answerer: s.create_answer(offer_text, kSendRecv) -> on_local_sdp(answer)
-//   on_connected: DTLS done, SRTP keys exist, audio flows
+//   on_connected: DTLS done, SRTP keys exist, audio flows (rtp/sdes: the
+//         offer/answer is complete)
 //   on_path_lost: the network path died mid-call (ICE consent lost); audio
 //         stops but the session lives: create_offer(direction, true) (an ICE
 //         restart through renegotiation) can bring it back, and on_connected
@@ -19,7 +31,8 @@
 //   re-offers keep ICE credentials unless ice_restart is true
 //
 // on_local_sdp always comes from the loop (never from inside create_*), once
-// ICE has gathered every candidate (no trickle, yna-wire section 7).
+// ICE has gathered every candidate (no trickle, yna-wire section 7). Every
+// sdes offer or answer carries a fresh key from the process's generator.
 //
 // Threading: everything, on_audio_frame included, runs on the loop thread
 // (the HAL's audio clock is an fd on the same EventLoop).
@@ -47,19 +60,24 @@
 #include "media/rtp/receiver_stats.hpp"
 #include "media/sdp/sdp_session.hpp"
 #include "media/transport/media_transport.hpp"
+#include "media/transport/rtp_transport.hpp"
 
 namespace dialtone::media {
 
 struct AudioSessionConfig {
   // Host addresses, STUN, TURN, relay_only. `controlling` is ignored: the
-  // offerer controls, the answerer is controlled.
+  // offerer controls, the answerer is controlled. rtp/sdes bind on the
+  // first host address (none: the first non-loopback IPv4 interface).
   IceConfig ice;
+  // The profile of our offers (the SIP line's `media`; the YNA line: dtls).
+  sdp::Profile offer_profile = sdp::Profile::kDtls;
   std::uint32_t board_rate = 16000;  // 8000, 16000 or 48000
   OpusConfig opus;
 };
 
 struct AudioSessionStats {
   const char* codec = "";        // "opus", "PCMU", "PCMA"; "" before negotiation
+  const char* profile = "";      // "dtls", "sdes", "rtp"; "" before the first offer or answer
   std::uint64_t rx_packets = 0;  // audio RTP packets received
   std::int64_t lost = 0;         // RFC 3550 cumulative lost
   double jitter_ms = 0;          // RFC 3550 interarrival jitter
@@ -84,6 +102,10 @@ class AudioSession {
   AudioSession& operator=(const AudioSession&) = delete;
 
   void set_callbacks(Callbacks cb) { cb_ = std::move(cb); }
+  // The profile of our first offer, instead of config.offer_profile. False
+  // once the session has one (an offer was made or answered).
+  bool set_offer_profile(sdp::Profile p);
+  sdp::Profile profile() const { return profile_; }
 
   // Signalling. False (logged) on bad input or wrong state; the SDP itself
   // arrives later through on_local_sdp.
@@ -105,11 +127,12 @@ class AudioSession {
   void on_audio_frame(std::span<const std::int16_t> mic, std::span<std::int16_t> earpiece_mix);
 
   AudioSessionStats stats() const;
-  bool connected() const { return transport_.connected(); }
+  bool connected() const { return media_connected(); }
   bool failed() const { return failed_; }
   // The direction the last completed offer/answer gave us.
   sdp::Direction direction() const { return negotiated_.direction; }
   const MediaTransport& transport() const { return transport_; }
+  const RtpTransport& rtp_transport() const { return rtp_; }
 
   // Sends an RTCP BYE and releases ICE (also from the destructor).
   void close();
@@ -118,6 +141,13 @@ class AudioSession {
   enum class Pending { kNone, kOffer, kAnswer };
 
   bool start_transport(bool controlling);
+  bool start_rtp();
+  bool configure_rtp(const sdp::Negotiated& n);
+  bool draw_sdes_keys();
+  void schedule_produce();
+  bool media_connected() const { return profile_ == sdp::Profile::kDtls ? transport_.connected() : rtp_connected_; }
+  bool send_rtp_packet(std::span<const std::uint8_t> p);
+  bool send_rtcp_packet(std::span<const std::uint8_t> p);
   void on_gathered();
   void produce_pending();
   bool apply_negotiated(const sdp::Negotiated& n);
@@ -134,7 +164,11 @@ class AudioSession {
   const DtlsCertificate& cert_;
   AudioSessionConfig config_;
   MediaTransport transport_;
+  RtpTransport rtp_;
   Callbacks cb_;
+  sdp::Profile profile_ = sdp::Profile::kDtls;
+  bool rtp_connected_ = false;  // rtp/sdes: negotiated, destination and keys set
+  TimerId connect_timer_;
 
   // identity
   std::uint64_t session_id_ = 0;

@@ -186,6 +186,12 @@ void Stream::commit(std::size_t n) {
   if (state_ == State::kOpen && flush()) update_events();
 }
 
+bool Stream::local_address(sockaddr_storage& out, socklen_t& len) const {
+  if (state_ != State::kOpen || fd_ < 0) return false;
+  len = sizeof out;
+  return ::getsockname(fd_, reinterpret_cast<sockaddr*>(&out), &len) == 0;
+}
+
 IoResult Stream::read(std::span<std::uint8_t> out) {
   if (state_ != State::kOpen) return {0, IoStatus::kError};
   IoResult r = raw_read(out);

@@ -86,6 +86,10 @@ class Stream {
   std::string_view failure() const { return failure_.view(); }
   std::uint16_t port() const { return port_; }
   void set_handler(StreamHandler h) { handler_ = std::move(h); }
+  // This end of the connection, once open (SIP writes it into Via and
+  // Contact so the server can reach the device over the same connection).
+  // False when not open.
+  bool local_address(sockaddr_storage& out, socklen_t& len) const;
   // DNS servers for host names, as a c-ares list "ip[:port],..."; null or
   // empty: the system's. The string must outlive the stream.
   void set_dns_servers(const char* servers) { dns_servers_ = servers; }

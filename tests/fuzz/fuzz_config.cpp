@@ -21,5 +21,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Accepted: the required keys are there.
   if (config.board.empty() || config.state_dir.empty()) __builtin_trap();
   if (config.yna.present && (config.yna.auth_url.empty() || config.yna.client_id.empty())) __builtin_trap();
+  // An accepted SIP line can be dialled: a host and port to send to, a user
+  // and the name its digest answers carry.
+  if (config.sip.present) {
+    const SipServer& hop = config.sip.next_hop();
+    if (hop.parts.host.empty() || hop.parts.port == 0 || config.sip.registrar.parts.port == 0) __builtin_trap();
+    if (config.sip.username.empty() || config.sip.auth_username.empty()) __builtin_trap();
+    if (hop.parts.sips && config.sip.transport != SipTransportKind::kTls) __builtin_trap();
+    if (config.outgoing_line == LineKind::kNone) __builtin_trap();
+  }
+  if (config.outgoing_line == LineKind::kSip && !config.sip.present) __builtin_trap();
+  if (config.outgoing_line == LineKind::kYna && !config.yna.present) __builtin_trap();
   return 0;
 }

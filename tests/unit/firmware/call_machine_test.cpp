@@ -285,6 +285,43 @@ TEST_F(CallMachineTest, AWaitingCallDoesNotRingAndIsAnsweredTheSameWay) {
   EXPECT_TRUE(has(step(Event{.kind = K::kAnswer}), A::kSendAnswer));
 }
 
+// A SIP INVITE without SDP: our offer is made while it rings, goes out with
+// the answer, and the far end's answer arrives with the confirmation.
+TEST_F(CallMachineTest, ACallWithoutAnOfferGetsOursWithTheAnswer) {
+  auto a = step(Event{.kind = K::kIncoming, .number = "+14255550123", .call_id = "in1"});
+  EXPECT_TRUE(has(a, A::kAlert));
+  ASSERT_NE(find(a, A::kCreateOffer), nullptr);
+  EXPECT_EQ(find(a, A::kCreateAnswer), nullptr);
+  a = step(Event{.kind = K::kLocalSdp});
+  EXPECT_FALSE(has(a, A::kPlace));      // an incoming call is never placed
+  EXPECT_FALSE(has(a, A::kSendAnswer)); // not answered yet
+  a = step(Event{.kind = K::kAnswer});
+  EXPECT_TRUE(has(a, A::kSendAnswer));
+  EXPECT_EQ(m.state(), State::kAnswering);
+  a = step(Event{.kind = K::kConfirmed, .sdp = "v=0 their answer"});
+  ASSERT_NE(find(a, A::kApplyAnswer), nullptr);
+  EXPECT_EQ(find(a, A::kApplyAnswer)->sdp, "v=0 their answer");
+  EXPECT_EQ(m.state(), State::kConnected);
+  EXPECT_TRUE(m.exchange().stable());
+}
+
+TEST_F(CallMachineTest, ADelayedOfferAnsweredBeforeItIsReadyGoesOutWhenItIs) {
+  step(Event{.kind = K::kIncoming, .number = "+14255550123", .call_id = "in1"});
+  auto a = step(Event{.kind = K::kAnswer});
+  EXPECT_FALSE(has(a, A::kSendAnswer));
+  a = step(Event{.kind = K::kLocalSdp});
+  EXPECT_TRUE(has(a, A::kSendAnswer));
+}
+
+TEST_F(CallMachineTest, ADelayedOfferConfirmedWithoutAnAnswerEndsTheCall) {
+  step(Event{.kind = K::kIncoming, .number = "+14255550123", .call_id = "in1"});
+  step(Event{.kind = K::kLocalSdp});
+  step(Event{.kind = K::kAnswer});
+  auto a = step(Event{.kind = K::kConfirmed});
+  EXPECT_TRUE(has(a, A::kEnd));
+  EXPECT_EQ(m.state(), State::kEnded);
+}
+
 TEST_F(CallMachineTest, DeclineEndsWithDeclined) {
   incoming();
   auto a = step(Event{.kind = K::kDecline});

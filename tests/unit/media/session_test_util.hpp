@@ -14,17 +14,20 @@
 
 namespace dialtone::media::testing {
 
-inline AudioSessionConfig loopback_session(std::uint32_t board_rate) {
+inline AudioSessionConfig loopback_session(std::uint32_t board_rate, sdp::Profile offer_profile = sdp::Profile::kDtls) {
   AudioSessionConfig c;
   c.ice.host_addresses.push_back(IpString("127.0.0.1"));
   c.board_rate = board_rate;
+  c.offer_profile = offer_profile;
   return c;
 }
 
 struct Party {
-  Party(EventLoop& loop, GMainContext* ctx, std::uint32_t rate, double tone_hz) : rate(rate), tone_hz(tone_hz) {
+  Party(EventLoop& loop, GMainContext* ctx, std::uint32_t rate, double tone_hz,
+        sdp::Profile offer_profile = sdp::Profile::kDtls)
+      : rate(rate), tone_hz(tone_hz) {
     EXPECT_TRUE(cert.generate());
-    s = std::make_unique<AudioSession>(loop, ctx, cert, loopback_session(rate));
+    s = std::make_unique<AudioSession>(loop, ctx, cert, loopback_session(rate, offer_profile));
     AudioSession::Callbacks cb;
     cb.on_local_sdp = [this](std::string_view sdp) { local_sdp.assign(sdp); ++sdp_count; };
     cb.on_connected = [this] {
