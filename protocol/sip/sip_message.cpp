@@ -884,6 +884,27 @@ bool SipMessage::option_listed(std::string_view long_name, std::string_view comp
   return false;
 }
 
+std::optional<bool> SipMessage::allows(std::string_view method) const {
+  if (msg_ == nullptr) return std::nullopt;
+  bool seen = false;
+  // A received Allow is split by oSIP into one entry per method...
+  for (int i = 0; i < osip_list_size(&msg_->allows); ++i) {
+    auto* a = static_cast<const osip_allow_t*>(osip_list_get(&msg_->allows, i));
+    if (a == nullptr) continue;
+    seen = true;
+    if (ieq(trim(sv(a->value)), method)) return true;
+  }
+  // ...one we added is text.
+  for (int i = 0; i < osip_list_size(&msg_->headers); ++i) {
+    auto* h = static_cast<const osip_header_t*>(osip_list_get(&msg_->headers, i));
+    if (h == nullptr || !ieq(sv(h->hname), "Allow")) continue;
+    seen = true;
+    if (in_list(sv(h->hvalue), method)) return true;
+  }
+  if (!seen) return std::nullopt;
+  return false;
+}
+
 bool SipMessage::requires_option(std::string_view tag) const { return option_listed("Require", {}, tag); }
 bool SipMessage::supports_option(std::string_view tag) const { return option_listed("Supported", "k", tag); }
 

@@ -261,6 +261,9 @@ class SipMessage {
   // (compact "k" included), case-insensitively.
   bool requires_option(std::string_view option_tag) const;
   bool supports_option(std::string_view option_tag) const;
+  // Whether Allow lists `method` (case-insensitively); nullopt when the
+  // message has no Allow at all (RFC 3261 20.5: nothing is known then).
+  std::optional<bool> allows(std::string_view method) const;
 
   // "type/subtype" of Content-Type, lower case, without parameters; empty
   // when there is none.

@@ -715,6 +715,23 @@ TEST_F(SipMessageTest, BuildsInDialogRequestsLooseAndStrict) {
   EXPECT_EQ(bye.contact()->uri.view(), "sip:alice@192.0.2.101");
 }
 
+TEST_F(SipMessageTest, TellsWhetherAllowListsAMethod) {
+  SipMessage m;
+  ASSERT_EQ(m.parse(kInvite), SipError::kOk);
+  EXPECT_FALSE(m.allows("UPDATE"));  // no Allow: nothing known
+  std::string with_allow(kInvite);
+  with_allow.insert(with_allow.find("Supported"), "Allow: INVITE, ACK, BYE,UPDATE\r\n");
+  ASSERT_EQ(m.parse(with_allow), SipError::kOk);
+  EXPECT_EQ(m.allows("UPDATE"), true);
+  EXPECT_EQ(m.allows("INFO"), false);
+  SipMessage built;
+  ASSERT_EQ(built.build_request(register_spec()), SipError::kOk);
+  EXPECT_FALSE(built.allows("INVITE"));
+  ASSERT_EQ(built.add_header("Allow", "INVITE, ACK, CANCEL, BYE"), SipError::kOk);
+  EXPECT_EQ(built.allows("CANCEL"), true);
+  EXPECT_EQ(built.allows("UPDATE"), false);
+}
+
 TEST_F(SipMessageTest, CopiesMovesAndRemovesHeaders) {
   SipMessage a;
   ASSERT_EQ(a.parse(kInvite), SipError::kOk);
