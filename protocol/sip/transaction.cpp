@@ -3,29 +3,18 @@
 #include <cstring>
 #include <span>
 
+#include "protocol/sip/sip_text.hpp"
+
 namespace dialtone::protocol::sip {
 namespace {
 
 constexpr std::string_view kMagicCookie = "z9hG4bK";
 constexpr TimeMs kTimerDMs = 32000;  // RFC 3261 17.1.1.2: at least 32 s over unreliable transports
 
-template <std::size_t N>
-bool append_u32(FixedString<N>& out, std::uint32_t v) {
-  char buf[12];
-  int n = 0;
-  do {
-    buf[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  while (n > 0)
-    if (!out.push_back(buf[--n])) return false;
-  return true;
-}
-
 // Where a request came from by its top Via: "host:port".
 template <std::size_t N>
 bool append_sent_by(FixedString<N>& out, const Via& v) {
-  return out.append(v.host) && out.push_back(':') && append_u32(out, v.port);
+  return out.append(v.host) && out.push_back(':') && text::append_u32(out, v.port);
 }
 
 // The key a server transaction is found by (RFC 3261 17.2.3).
@@ -43,7 +32,7 @@ bool server_key(const SipMessage& m, FixedString<N>& out) {
   auto cseq = m.cseq();
   auto from = m.from();
   if (!call_id || !cseq || !from) return false;
-  return out.append("c|") && out.append(call_id->view()) && out.push_back('|') && append_u32(out, cseq->number) &&
+  return out.append("c|") && out.append(call_id->view()) && out.push_back('|') && text::append_u32(out, cseq->number) &&
          out.push_back('|') && out.append(from->tag.view()) && out.push_back('|') && append_sent_by(out, *via);
 }
 
