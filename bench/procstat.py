@@ -65,6 +65,30 @@ class Proc:
         return sorted(paths)
 
 
+    def rss_by_object(self):
+        """{object: {"rss": kB, "anon": kB}} from /proc/PID/smaps: where the
+        resident memory is, by mapped file (code, data and the relocated
+        pages of each library) or by kind ([heap], [stack], anonymous). A
+        library's "anon" is its copy-on-write pages: relocations and
+        writable data."""
+        out = {}
+        name = None
+        with open(f"/proc/{self.pid}/smaps") as f:
+            for line in f:
+                parts = line.split()
+                if not parts:
+                    continue
+                if not parts[0].endswith(":"):  # a mapping's header line
+                    name = parts[5] if len(parts) >= 6 else "[anonymous]"
+                    name = os.path.basename(name) if name.startswith("/") else name
+                    out.setdefault(name, {"rss": 0, "anon": 0})
+                elif parts[0] == "Rss:":
+                    out[name]["rss"] += int(parts[1])
+                elif parts[0] == "Anonymous:":
+                    out[name]["anon"] += int(parts[1])
+        return out
+
+
 def read_snapshots(path):
     """[{(kind, obj, off): [counts...]}, ...] in file order."""
     snaps, cur = [], None

@@ -12,6 +12,9 @@
 #   bench/run.sh --wakeups
 #                         system calls per second of dialtoned on hook and
 #                         in a call, by name (poll, recvmsg, timerfd ...)
+#   bench/run.sh --maps   dialtoned's resident memory by mapped object
+#                         (library code, its relocated pages, heap, pools)
+#                         on hook and in a call: where the RSS is
 #   bench/run.sh --profile
 #                         perf samples dialtoned for 20 s in a call and prints
 #                         its CPU by library and symbol (what to work on next)
@@ -37,6 +40,8 @@ wakeups=0
 [ "${1:-}" = "--wakeups" ] && wakeups=1
 opus=0
 [ "${1:-}" = "--opus" ] && opus=1
+maps=0
+[ "${1:-}" = "--maps" ] && maps=1
 
 # Packages and build: setup.sh installs Dialtone's packages and builds the
 # tree configured here (benchmarks on, unit tests off: fewer targets).
@@ -65,6 +70,10 @@ fi
 if [ "$wakeups" = 1 ]; then
   command -v strace >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >&2
   "$netns" $py agent_bench.py --build "$build" --preload "$build/bench/alloc_preload.so" --wakeups 10 >/dev/null
+  exit 0
+fi
+if [ "$maps" = 1 ]; then
+  "$netns" $py agent_bench.py --build "$build" --preload "$build/bench/alloc_preload.so" --maps >/dev/null
   exit 0
 fi
 if [ "$profile" = 1 ]; then
