@@ -34,7 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 sys.path.insert(0, HERE)
 
-from procstat import LinkedIn, Proc, heap_window  # noqa: E402
+from procstat import LinkedIn, Proc, cpu_by_object, heap_window  # noqa: E402
 
 NUMBER = "14255550199"
 FAR_HZ = 1000
@@ -146,6 +146,9 @@ def main():
     ap.add_argument("--wakeups", type=float, default=0,
                     help="instead of the benchmarks: count dialtoned's system calls per second with strace "
                          "for this many seconds on hook (idle) and as long in a call")
+    ap.add_argument("--maps", action="store_true",
+                    help="instead of the benchmarks: resident memory by mapped object on hook and in "
+                         "a call (/proc/PID/smaps), largest first")
     a = ap.parse_args()
     os.environ["DIALTONE_BUILD_DIR"] = a.build
     from dialtone_harness import tone, tone_ratio, write_wav  # noqa: E402
@@ -205,6 +208,24 @@ def main():
                                      check=True, capture_output=True, text=True).stdout
                 print(f"--- self time by {sort} ---\n{rep}", file=sys.stderr)
             hang_up()
+        elif a.maps:
+            time.sleep(2)
+            idle_maps = p.rss_by_object()
+            assert ctl.request({"cmd": "dial", "to": NUMBER})["ok"]
+            call_state("connected")
+            time.sleep(6)
+            call_maps = p.rss_by_object()
+            st = p.status()
+            hang_up()
+            log(f"VmRSS {st['VmRSS']} kB, RssAnon {st.get('RssAnon')} kB, RssFile {st.get('RssFile')} kB, "
+                f"VmHWM {st['VmHWM']} kB")
+            log(f"{'object':<28} {'idle rss':>9} {'call rss':>9} {'of it anon':>10}")
+            for obj, m in sorted(call_maps.items(), key=lambda kv: -kv[1]["rss"]):
+                if m["rss"] == 0:
+                    continue
+                log(f"{obj:<28} {idle_maps.get(obj, {}).get('rss', 0):>9} {m['rss']:>9} {m['anon']:>10}")
+            out["maps_idle"] = idle_maps
+            out["maps_call"] = call_maps
         elif a.wakeups:
             time.sleep(2)  # the audio clock runs for its first second, then sleeps on hook
             out["wakeups_idle"] = syscalls_per_s(y.agent.proc.pid, a.wakeups)
@@ -245,6 +266,8 @@ def main():
                             linked_in=LinkedIn(os.path.join(a.build, "firmware", "dialtoned"),
                                                static_libraries(a.build)))
             out.update({"call_" + k: v for k, v in w.items()})
+            out["call_rss_by_object_kb"] = {o: m["rss"] for o, m in p.rss_by_object().items()}
+            out["call_cpu_by_object_pct"] = cpu_by_object(p.pid, 10, y.agent.dir)
             y.agent.wait_played_seconds(1.0)
             x, rate = y.agent.playback_tail(1.0)
             out["call_far_tone_ratio"] = round(tone_ratio(x, FAR_HZ, rate), 3)

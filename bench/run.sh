@@ -12,6 +12,9 @@
 #   bench/run.sh --wakeups
 #                         system calls per second of dialtoned on hook and
 #                         in a call, by name (poll, recvmsg, timerfd ...)
+#   bench/run.sh --maps   dialtoned's resident memory by mapped object
+#                         (library code, its relocated pages, heap, pools)
+#                         on hook and in a call: where the RSS is
 #   bench/run.sh --profile
 #                         perf samples dialtoned for 20 s in a call and prints
 #                         its CPU by library and symbol (what to work on next)
@@ -37,6 +40,8 @@ wakeups=0
 [ "${1:-}" = "--wakeups" ] && wakeups=1
 opus=0
 [ "${1:-}" = "--opus" ] && opus=1
+maps=0
+[ "${1:-}" = "--maps" ] && maps=1
 
 # Packages and build: setup.sh installs Dialtone's packages and builds the
 # tree configured here (benchmarks on, unit tests off: fewer targets).
@@ -67,6 +72,10 @@ if [ "$wakeups" = 1 ]; then
   "$netns" $py agent_bench.py --build "$build" --preload "$build/bench/alloc_preload.so" --wakeups 10 >/dev/null
   exit 0
 fi
+if [ "$maps" = 1 ]; then
+  "$netns" $py agent_bench.py --build "$build" --preload "$build/bench/alloc_preload.so" --maps >/dev/null
+  exit 0
+fi
 if [ "$profile" = 1 ]; then
   command -v perf >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-perf >&2
   "$netns" $py agent_bench.py --build "$build" --preload "$build/bench/alloc_preload.so" --profile 20 >/dev/null
@@ -84,6 +93,9 @@ if [ "$soak" = 1 ]; then
   exit 0
 fi
 
+# perf splits each agent's CPU in the call by library (the "by part" table).
+command -v perf >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-perf >&2 ||
+  echo "bench: perf could not be installed; CPU by part stays empty" >&2
 echo "bench: microbenchmarks" >&2
 "$build/bench/media_bench" --benchmark_min_time=0.2 --benchmark_format=json >"$out/micro.json" 2>/dev/null
 "$build/bench/latency_probe" >"$out/latency.json"
