@@ -19,7 +19,7 @@
 #              agent links anyway, and getrandom(2), through our patch
 #              scripts/patches/libnice-<version>-mbedtls.patch (libnice offers
 #              only GnuTLS or OpenSSL: GnuTLS brings seven more libraries,
-#              OpenSSL 3's libcrypto is the largest object in the process and
+#              OpenSSL 3's libcrypto would be the largest object in the process and
 #              allocates per STUN message).
 #   libsrtp2 : its built-in crypto (no NSS, no OpenSSL): AES-128-CM and
 #              HMAC-SHA1, the only profile the agent negotiates, with no heap
