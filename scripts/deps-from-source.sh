@@ -17,10 +17,10 @@
 #              (STUN MESSAGE-INTEGRITY HMAC-SHA1, TURN long-term credential
 #              MD5, random transaction ids) mbedTLS's libmbedcrypto, which the
 #              agent links anyway, and getrandom(2), through our patch
-#              scripts/patches/libnice-<version>-mbedtls.patch (libnice offers
-#              only GnuTLS or OpenSSL: GnuTLS brings seven more libraries,
-#              OpenSSL 3's libcrypto would be the largest object in the process and
-#              allocates per STUN message).
+#              scripts/patches/libnice-<version>-mbedtls.patch. libnice offers
+#              only GnuTLS or OpenSSL: GnuTLS brings seven more libraries;
+#              OpenSSL 3's libcrypto would be the largest object in the
+#              process and allocates per STUN message.
 #   libsrtp2 : its built-in crypto (no NSS, no OpenSSL): AES-128-CM and
 #              HMAC-SHA1, the only profile the agent negotiates, with no heap
 #              call per packet and no library at all.
