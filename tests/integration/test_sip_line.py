@@ -82,6 +82,17 @@ class SipCase(unittest.TestCase):
         dev.wait_line("registered")
         return dev
 
+    def connected_call(self):
+        """(far, dev): a registered device that dialled baresip, answered."""
+        far = self.far_end()
+        dev = self.registered_device()
+        dev.command("dial", to=FAR)
+        far.wait_event("CALL_INCOMING")
+        far.accept()
+        dev.call_event("connected")
+        far.wait_event("CALL_ESTABLISHED")
+        return far, dev
+
     def assert_two_way_audio(self, dev, far, what):
         self.assertTrue(dev.wait_hears(FAR_HZ), f"{what}: baresip's {FAR_HZ} Hz not in the earpiece")
         far.wait_heard(MIC_HZ)  # AssertionError naming what it heard instead
@@ -220,14 +231,8 @@ class OutgoingCall(SipCase):
         remote_held and connected again, and after the resume each side
         hears the other (what baresip hears, from the relay's recordings:
         baresip 1.0.0 stops its own recording at a hold)."""
-        far = self.far_end()
-        dev = self.registered_device()
         t0 = time.time()
-        dev.command("dial", to=FAR)
-        far.wait_event("CALL_INCOMING")
-        far.accept()
-        dev.call_event("connected")
-        far.wait_event("CALL_ESTABLISHED")
+        far, dev = self.connected_call()
         self.assert_two_way_audio(dev, far, "connected")
 
         far.hold()
@@ -249,13 +254,7 @@ class OutgoingCall(SipCase):
         self.assertTrue(resumed)
 
     def test_far_end_hangs_up(self):
-        far = self.far_end()
-        dev = self.registered_device()
-        dev.command("dial", to=FAR)
-        far.wait_event("CALL_INCOMING")
-        far.accept()
-        dev.call_event("connected")
-        far.wait_event("CALL_ESTABLISHED")
+        far, dev = self.connected_call()
         far.hangup()
         ended = dev.call_event("ended")
         self.assertTrue(ended["reason"].startswith("remote_hangup"), ended)
