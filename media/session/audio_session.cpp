@@ -485,10 +485,11 @@ void AudioSession::on_audio_frame(std::span<const std::int16_t> mic, std::span<s
   // loop wakes once per frame (MediaTransport::read_queued,
   // RtpTransport::read_queued). Read before playing: a packet that arrived
   // during the last frame is in the jitter buffer for this pop. Arrival times
-  // are then the tick's, up to one frame late; the jitter estimate sees at
+  // are then the tick's, up to one frame late: the jitter estimate sees at
   // most that one frame of extra variation, and the buffer's minimum delay
-  // (limits::kJitterMinDelayMs, two frames) absorbs it (jitter_test:
-  // "packets read at the tick").
+  // (limits::kJitterMinDelayMs, two frames) absorbs it
+  // (JitterBufferTest.PacketsReadAtTheTickAreAllPlayed). A sender at our
+  // tick boundary raises the estimate, and so the target, by about a frame.
   if (profile_ == sdp::Profile::kDtls) transport_.read_queued();
   else rtp_.read_queued();
   if (!negotiated_ok_ || failed_ || !codec()) return;
