@@ -34,7 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 sys.path.insert(0, HERE)
 
-from procstat import LinkedIn, Proc, heap_window  # noqa: E402
+from procstat import LinkedIn, Proc, cpu_by_object, heap_window  # noqa: E402
 
 NUMBER = "14255550199"
 FAR_HZ = 1000
@@ -290,6 +290,8 @@ def main():
                             linked_in=LinkedIn(os.path.join(a.build, "firmware", "dialtoned"),
                                                static_libraries(a.build)))
             out.update({"call_" + k: v for k, v in w.items()})
+            out["call_rss_by_object_kb"] = {o: m["rss"] for o, m in p.rss_by_object().items()}
+            out["call_cpu_by_object_pct"] = cpu_by_object(p.pid, 10, y.agent.dir)
             y.agent.wait_played_seconds(1.0)
             x, rate = y.agent.playback_tail(1.0)
             out["call_far_tone_ratio"] = round(tone_ratio(x, FAR_HZ, rate), 3)

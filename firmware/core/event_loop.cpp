@@ -101,11 +101,11 @@ std::size_t EventLoop::timers_armed() const {
   return n;
 }
 
-int EventLoop::next_timer_slot() const {
+int EventLoop::next_timer_slot(TimeMs due_by, std::uint64_t order_limit) const {
   int best = -1;
   for (std::size_t i = 0; i < limits::kMaxTimers; ++i) {
     const TimerSlot& t = timers_[i];
-    if (!t.armed) continue;
+    if (!t.armed || t.deadline > due_by || t.order > order_limit) continue;
     if (best < 0 || t.deadline < timers_[best].deadline ||
         (t.deadline == timers_[best].deadline && t.order < timers_[best].order))
       best = static_cast<int>(i);
@@ -116,12 +116,14 @@ int EventLoop::next_timer_slot() const {
 void EventLoop::fire_due_timers() {
   // Only timers due at the start of this round fire now; a handler that arms
   // a zero-delay timer gets it on the next round, so timers cannot starve fds.
+  // Those armed during the round are left out of the choice, not merely of
+  // the firing: a handler re-arming itself at a deadline already past would
+  // otherwise be the earliest every round and hold back the other due timers.
   const std::uint64_t order_limit = timer_order_;
   for (;;) {
-    int slot = next_timer_slot();
+    int slot = next_timer_slot(now_, order_limit);
     if (slot < 0) return;
     TimerSlot& t = timers_[slot];
-    if (t.deadline > now_ || t.order > order_limit) return;
     TimerHandler h = std::move(t.handler);
     t.armed = false;
     t.handler.reset();
@@ -226,7 +228,7 @@ void EventLoop::run_once(TimeMs max_wait_ms) {
   const nfds_t ours = n;
 
   TimeMs wait = max_wait_ms;
-  int next = next_timer_slot();
+  int next = next_timer_slot(kNoDeadlineLimit, kNoOrderLimit);
   if (next >= 0) {
     TimeMs until = timers_[next].deadline - now_;
     if (until < 0) until = 0;

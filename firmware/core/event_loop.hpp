@@ -8,6 +8,7 @@
 #include <poll.h>
 
 #include <cstdint>
+#include <limits>
 
 #include "firmware/core/clock.hpp"
 #include "firmware/core/inplace_function.hpp"
@@ -104,7 +105,11 @@ class EventLoop {
   // Whether a deferred fd stays out of the poll of the round starting at now_.
   bool skip_deferred(int fd) const;
   TimeMs deferred_wait_cap() const;
-  int next_timer_slot() const;
+  // The armed timer that fires first among those due by `due_by` and armed
+  // at or before `order_limit`; -1 if none.
+  int next_timer_slot(TimeMs due_by, std::uint64_t order_limit) const;
+  static constexpr TimeMs kNoDeadlineLimit = std::numeric_limits<TimeMs>::max();
+  static constexpr std::uint64_t kNoOrderLimit = std::numeric_limits<std::uint64_t>::max();
   void fire_due_timers();
 
   FdSlot fds_[limits::kMaxFds];

@@ -23,6 +23,28 @@ TEST(EventLoop, TimersFireInDeadlineOrderAndTiesInArmingOrder) {
   EXPECT_EQ(order, "abBc");
 }
 
+// A handler that re-arms itself at a deadline already past (a retransmit
+// catching up, say) is the earliest timer every round; the other timer due
+// at the same round must still fire in that round, not wait behind it.
+TEST(EventLoop, TimerRearmingInThePastDoesNotStarveOtherDueTimers) {
+  EventLoop loop;
+  TimeMs base = monotonic_ms();
+  struct Rearm {
+    EventLoop& loop;
+    TimeMs base;
+    int fired = 0;
+    void fire() {
+      if (++fired < 1000) loop.add_timer_at(base - 1000 + fired, [this] { fire(); });
+    }
+  } rearm{loop, base};
+  bool other_fired = false;
+  loop.add_timer_at(base - 1000, [&] { rearm.fire(); });
+  loop.add_timer_at(base - 1, [&] { other_fired = true; });
+  loop.run_once(0);
+  EXPECT_TRUE(other_fired);
+  EXPECT_EQ(rearm.fired, 1);  // the re-armed timer waits for the next round
+}
+
 TEST(EventLoop, CancelledTimerNeverFiresAndDoubleCancelIsHarmless) {
   EventLoop loop;
   int fired = 0;
