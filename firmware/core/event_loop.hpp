@@ -63,7 +63,7 @@ class EventLoop {
   // One GLib round now, without sleeping and with the deferred descriptors
   // polled too: what is queued on them is dispatched (libnice reads its
   // sockets only from its sources). From a timer or fd handler; a no-op
-  // from inside a GLib dispatch, where the context cannot be iterated again.
+  // from a GLib callback, which runs inside the loop's own GLib round.
   void drain_glib();
 
   // Pump this GLib context from our poll(). The loop acquires it.
