@@ -94,12 +94,11 @@ class RtpTransport {
 
   // At every audio tick, before the frame is played: reads every datagram
   // queued on the RTP socket (recvfrom until it would block; at most 64,
-  // over a second of audio). Once the
-  // offer/answer is complete (set_remote), the RTP socket is no longer
-  // polled for (EventLoop::defer_fd): the loop wakes once per frame, for the
-  // audio clock. There is no handshake to keep prompt; media waits at most
-  // one frame in the kernel, which the jitter buffer absorbs. The RTCP
-  // socket (one report in seconds) stays polled.
+  // over a second of audio). Once the offer/answer is complete (set_remote),
+  // the RTP socket is no longer polled for (EventLoop::defer_fd): the loop
+  // wakes once per frame, for the audio clock. There is no handshake to keep
+  // prompt; media waits at most one frame in the kernel, which the jitter
+  // buffer absorbs. The RTCP socket (one report in seconds) stays polled.
   void read_queued();
   bool reading_at_tick() const { return rtp_deferred_; }
 
