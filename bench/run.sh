@@ -11,7 +11,8 @@
 #                         media packets: outcomes, stuck calls, RSS and fds
 #   bench/run.sh --wakeups
 #                         system calls per second of dialtoned on hook and
-#                         in a call, by name (poll, recvmsg, timerfd ...)
+#                         in a call, by name (poll, recvmsg, timerfd ...), and
+#                         how often it slept (voluntary context switches)
 #   bench/run.sh --maps   dialtoned's resident memory by mapped object
 #                         (library code, its relocated pages, heap, pools)
 #                         on hook and in a call: where the RSS is
