@@ -6,6 +6,8 @@
 
 #include <cstring>
 
+#include "firmware/core/arrival_time.hpp"
+
 #include "firmware/core/log.hpp"
 
 namespace dialtone::media {
@@ -268,6 +270,7 @@ void IceAgent::on_recv_cb(NiceAgent*, unsigned, unsigned component, unsigned len
   // all and stops before the read that would fail.
   if (!self->more_queued_at_tick()) self->pause_reception();
   if (component != 1 || !self->cb_.on_datagram) return;
+  self->arrival_ms_ = self->tick_fd_ >= 0 ? last_datagram_arrival_ms(self->tick_fd_, monotonic_ms()) : -1;
   self->cb_.on_datagram({reinterpret_cast<const std::uint8_t*>(buf), len});
 }
 

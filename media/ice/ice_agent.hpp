@@ -23,6 +23,7 @@
 #include <span>
 #include <string_view>
 
+#include "firmware/core/clock.hpp"
 #include "firmware/core/fixed_vector.hpp"
 #include "firmware/core/inplace_function.hpp"
 #include "firmware/core/limits.hpp"
@@ -122,6 +123,9 @@ class IceAgent {
   // reception then stays attached while `fd` still has a datagram queued,
   // so one dispatch reads them all and the last read does not fail. -1: off.
   void set_tick_fd(int fd) { tick_fd_ = fd; }
+  // When the datagram being handed to on_datagram reached the host: the
+  // kernel's stamp when read at the tick, else `now` (read on arrival).
+  TimeMs datagram_arrival_ms(TimeMs now) const { return arrival_ms_ >= 0 ? arrival_ms_ : now; }
 
   IceState state() const { return state_; }
   bool has_selected_pair() const { return has_pair_; }
@@ -151,6 +155,7 @@ class IceAgent {
   GSource* resume_source_ = nullptr;
   bool reception_paused_ = false;
   int tick_fd_ = -1;
+  TimeMs arrival_ms_ = -1;  // of the datagram being handled; -1: now
   unsigned stream_ = 0;
   Callbacks cb_;
   IceState state_ = IceState::kNew;

@@ -484,12 +484,11 @@ void AudioSession::on_audio_frame(std::span<const std::int16_t> mic, std::span<s
   // In steady state the media socket is read here, not polled for, so the
   // loop wakes once per frame (MediaTransport::read_queued,
   // RtpTransport::read_queued). Read before playing: a packet that arrived
-  // during the last frame is in the jitter buffer for this pop. Arrival times
-  // are then the tick's, up to one frame late: the jitter estimate sees at
-  // most that one frame of extra variation, and the buffer's minimum delay
-  // (limits::kJitterMinDelayMs, two frames) absorbs it
-  // (JitterBufferTest.PacketsReadAtTheTickAreAllPlayed). A sender at our
-  // tick boundary raises the estimate, and so the target, by about a frame.
+  // during the last frame is in the jitter buffer for this pop
+  // (JitterBufferTest.PacketsReadAtTheTickAreAllPlayed). Each packet keeps
+  // the kernel's arrival stamp (firmware/core/arrival_time.hpp): with the
+  // tick's time instead, a sender whose packets land near our tick boundary
+  // would look a frame jittery and raise the playout delay by about a frame.
   if (profile_ == sdp::Profile::kDtls) transport_.read_queued();
   else rtp_.read_queued();
   if (!negotiated_ok_ || failed_ || !codec()) return;
@@ -568,7 +567,10 @@ void AudioSession::on_rtp(std::span<const std::uint8_t> packet) {
     for (const sdp::PayloadFormat& f : known_formats_)
       if (f.pt == p.payload_type) kind = f.kind;
   }
-  const TimeMs now = loop_.now();
+  // When it arrived, not when it was read: read at the tick, it may have
+  // waited up to a frame in the socket (on_audio_frame).
+  const TimeMs now = profile_ == sdp::Profile::kDtls ? transport_.datagram_arrival_ms(loop_.now())
+                                                     : rtp_.datagram_arrival_ms(loop_.now());
   if (!have_remote_ssrc_ || p.ssrc != remote_ssrc_) {
     have_remote_ssrc_ = true;
     remote_ssrc_ = p.ssrc;

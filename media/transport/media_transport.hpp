@@ -99,6 +99,8 @@ class MediaTransport {
   // pair stays polled (its socket is not known: IceAgent::selected_fd).
   void read_queued();
   bool reading_at_tick() const { return tick_fd_ >= 0; }
+  // When the datagram being handled (on_rtp, on_rtcp) reached the host.
+  TimeMs datagram_arrival_ms(TimeMs now) const { return ice_.datagram_arrival_ms(now); }
 
   void close();
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "firmware/core/arrival_time.hpp"
 #include "firmware/core/log.hpp"
 
 namespace dialtone::media {
@@ -229,6 +230,7 @@ void RtpTransport::on_readable(bool rtcp_socket) {
     const ssize_t n = ::recvfrom(fd, rx_.data(), limits::kRtpPacketMax + SrtpSession::kOverheadMax, 0,
                                  reinterpret_cast<sockaddr*>(&from), &from_len);
     if (n < 0) return;  // EAGAIN: nothing more now
+    arrival_ms_ = !rtcp_socket && rtp_deferred_ ? last_datagram_arrival_ms(fd, monotonic_ms()) : -1;
     handle(rtcp_socket, static_cast<std::size_t>(n), from, from_len);
     if (!is_open()) return;  // a callback closed us
   }

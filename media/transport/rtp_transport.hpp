@@ -101,6 +101,9 @@ class RtpTransport {
   // buffer absorbs. The RTCP socket (one report in seconds) stays polled.
   void read_queued();
   bool reading_at_tick() const { return rtp_deferred_; }
+  // When the datagram being handled (on_rtp, on_rtcp) reached the host: the
+  // kernel's stamp when read at the tick, else `now` (read on arrival).
+  TimeMs datagram_arrival_ms(TimeMs now) const { return arrival_ms_ >= 0 ? arrival_ms_ : now; }
 
   void close();
 
@@ -120,6 +123,7 @@ class RtpTransport {
   Callbacks cb_;
   int rtp_fd_ = -1;
   bool rtp_deferred_ = false;  // read at the audio tick (read_queued)
+  TimeMs arrival_ms_ = -1;     // of the datagram being handled; -1: now
   bool defer_refused_ = false;
   int rtcp_fd_ = -1;
   int family_ = AF_INET;
