@@ -34,7 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 sys.path.insert(0, HERE)
 
-from procstat import LinkedIn, Proc, heap_window  # noqa: E402
+from procstat import LinkedIn, Proc, cpu_by_object, heap_window  # noqa: E402
 
 NUMBER = "14255550199"
 FAR_HZ = 1000
@@ -60,6 +60,27 @@ def syscalls_per_s(pid, seconds):
             if len(f) == 6:
                 counts[f[-1] + " failed"] = int(f[4]) / seconds
     return counts
+
+
+def sleeps_per_s(pid, seconds):
+    """Voluntary context switches of every thread of `pid` per second: how
+    often the process blocked (poll sleeping, or a blocking call), which is
+    what strace's counts cannot tell apart from calls returning at once.
+    Measured without strace attached (its stops would count too)."""
+    def total():
+        n = 0
+        for task in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{task}/status") as f:
+                    for line in f:
+                        if line.startswith("voluntary_ctxt_switches:"):
+                            n += int(line.split()[1])
+            except FileNotFoundError:
+                pass  # the thread ended meanwhile
+        return n
+    n0, t0 = total(), time.monotonic()
+    time.sleep(seconds)
+    return (total() - n0) / (time.monotonic() - t0)
 
 
 def soak_with_faults(y, ctl, p, minutes, call_state):
@@ -228,6 +249,7 @@ def main():
             out["maps_call"] = call_maps
         elif a.wakeups:
             time.sleep(2)  # the audio clock runs for its first second, then sleeps on hook
+            out["sleeps_idle"] = sleeps_per_s(y.agent.proc.pid, a.wakeups)
             out["wakeups_idle"] = syscalls_per_s(y.agent.proc.pid, a.wakeups)
             assert ctl.request({"cmd": "dial", "to": NUMBER})["ok"]
             call_state("connected")
@@ -235,11 +257,13 @@ def main():
             # timer ticking every Ta (20 ms) for its idle-timeout (5 s) after
             # the checks end, 250 wake-ups once per call.
             time.sleep(6)
+            out["sleeps_call"] = sleeps_per_s(y.agent.proc.pid, a.wakeups)
             out["wakeups_call"] = syscalls_per_s(y.agent.proc.pid, a.wakeups)
             hang_up()
             for what in ("idle", "call"):
                 top = sorted(out["wakeups_" + what].items(), key=lambda kv: -kv[1])[:10]
                 log(f"{what}: " + ", ".join(f"{k} {v:.1f}/s" for k, v in top))
+                log(f"{what}: voluntary context switches (sleeps) {out['sleeps_' + what]:.1f}/s")
         elif a.soak_faults:
             out.update(soak_with_faults(y, ctl, p, a.soak_faults, call_state))
         elif not a.soak:
@@ -266,6 +290,8 @@ def main():
                             linked_in=LinkedIn(os.path.join(a.build, "firmware", "dialtoned"),
                                                static_libraries(a.build)))
             out.update({"call_" + k: v for k, v in w.items()})
+            out["call_rss_by_object_kb"] = {o: m["rss"] for o, m in p.rss_by_object().items()}
+            out["call_cpu_by_object_pct"] = cpu_by_object(p.pid, 10, y.agent.dir)
             y.agent.wait_played_seconds(1.0)
             x, rate = y.agent.playback_tail(1.0)
             out["call_far_tone_ratio"] = round(tone_ratio(x, FAR_HZ, rate), 3)

@@ -21,7 +21,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from procstat import Proc, heap_window  # noqa: E402
+from procstat import Proc, cpu_by_object, heap_window  # noqa: E402
 
 MODDIR = "/usr/lib/baresip/modules"
 WANTED = ["opus", "ausine", "dtls_srtp", "ice", "account", "menu", "ctrl_tcp"]
@@ -220,6 +220,8 @@ def run(a, out, acaller, b, mediaenc, heap_file):
         time.sleep(5)
         w = heap_window(pa, heap_file, a.window)
         out.update({"call_" + k: v for k, v in w.items()})
+        out["call_rss_by_object_kb"] = {o: m["rss"] for o, m in pa.rss_by_object().items()}
+        out["call_cpu_by_object_pct"] = cpu_by_object(pa.pid, 10, acaller.dir)
         c1 = pb.cpu_s()
         out["callee_rss_kb"] = pb.status()["VmRSS"]
         out["callee_peak_rss_kb"] = pb.status()["VmHWM"]

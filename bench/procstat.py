@@ -89,6 +89,61 @@ class Proc:
         return out
 
 
+# What each mapped object (smaps) or profiled object (perf's dso) is, so the
+# two agents' memory and CPU compare by part. First match wins.
+PARTS = (
+    ("own code (exe; baresip: + libre, librem, modules)",
+     ("dialtoned", "baresip", "libre.so", "librem.so", "/modules/")),
+    ("C library (libc, libm, ld.so)", ("libc.so", "libm.so", "ld-linux", "libmvec")),
+    ("C++ runtime (libstdc++, libgcc_s)", ("libstdc++", "libgcc_s")),
+    ("GLib + GIO and what they load", ("libglib-", "libgobject-", "libgio-", "libgmodule-", "libmount",
+                                        "libblkid", "libselinux", "libpcre2", "libffi", "libz.so")),
+    ("TLS and crypto libraries", ("libmbed", "libcrypto", "libssl")),
+    ("Opus", ("libopus",)),
+    ("ALSA", ("libasound",)),
+    ("kernel", ("[kernel", "[vdso]")),
+    ("heap (malloc)", ("[heap]",)),
+    ("anonymous (static pools, stacks, libraries' data)", ("[anonymous]", "[stack]")),
+)
+
+
+def part_of(obj):
+    for name, keys in PARTS:
+        if any(k in obj for k in keys):
+            return name
+    return "other"
+
+
+def by_part(per_object):
+    """{part: value} summed from {object: value}."""
+    out = {}
+    for obj, v in per_object.items():
+        out[part_of(obj)] = out.get(part_of(obj), 0) + v
+    return out
+
+
+def cpu_by_object(pid, seconds, workdir):
+    """{object: share of the process's samples, %} from perf sampling the
+    process for `seconds`; None without perf. Separate from the CPU window
+    (sampling costs the sampled process a little)."""
+    import shutil
+    if not shutil.which("perf"):
+        return None
+    data = os.path.join(workdir, f"perf-{pid}.data")
+    r = subprocess.run(["perf", "record", "-q", "-F", "999", "-p", str(pid), "-o", data, "--", "sleep",
+                        str(seconds)], capture_output=True)
+    if r.returncode != 0:
+        return None
+    rep = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "-q", "--sort", "dso"],
+                         capture_output=True, text=True).stdout
+    out = {}
+    for line in rep.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].endswith("%"):
+            out[parts[1]] = out.get(parts[1], 0) + float(parts[0].rstrip("%"))
+    return out
+
+
 def read_snapshots(path):
     """[{(kind, obj, off): [counts...]}, ...] in file order."""
     snaps, cur = [], None

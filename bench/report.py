@@ -8,6 +8,8 @@ import os
 import subprocess
 import tempfile
 
+from procstat import by_part
+
 
 def load(path):
     try:
@@ -64,6 +66,26 @@ def soak_report(path):
     g = d["soak_rss_growth_pct"]
     print(f"RSS growth after the first ten calls: {g:+.2f} % (target < 1 %: {'met' if g < 1 else 'MISSED'}); "
           f"fd growth: {d['soak_fd_growth']:+d}")
+
+
+def parts_table(ag, bs):
+    """RSS and CPU in the call by part of each process (procstat.PARTS):
+    which library holds a target back, and by how much."""
+    for key, title, unit, scale in (("call_rss_by_object_kb", "RSS in the call by part", "MB", 1 / 1024),
+                                    ("call_cpu_by_object_pct", "CPU in the call by part", "% of a core", None)):
+        a, b = ag.get(key), bs.get(key)
+        if not a:
+            continue
+        pa, pb = by_part(a), by_part(b or {})
+        if scale is None:  # perf shares of each process's own samples -> % of a core
+            pa = {k: v * ag.get("call_cpu_pct", 0) / 100 for k, v in pa.items()}
+            pb = {k: v * bs.get("call_cpu_pct", 0) / 100 for k, v in pb.items()}
+            scale = 1
+        print()
+        print(f"{title + ', ' + unit:58} {'dialtoned':>10} {'baresip':>10} {'diff':>8}")
+        for part in sorted(set(pa) | set(pb), key=lambda k: -(pa.get(k, 0) - pb.get(k, 0))):
+            x, y = pa.get(part, 0) * scale, pb.get(part, 0) * scale
+            print(f"  {part:56} {x:>10.2f} {y:>10.2f} {x - y:>+8.2f}")
 
 
 def main():
@@ -151,6 +173,7 @@ def main():
     if bs.get("call_heap_by_object_per_s"):
         print("baresip heap calls/s by caller object:",
               ", ".join(f"{k} {v}" for k, v in bs["call_heap_by_object_per_s"].items()))
+    parts_table(ag, bs)
     if "error" in ag:
         print("dialtoned bench error:", ag["error"])
     if "error" in bs:

@@ -11,7 +11,8 @@
 #                         media packets: outcomes, stuck calls, RSS and fds
 #   bench/run.sh --wakeups
 #                         system calls per second of dialtoned on hook and
-#                         in a call, by name (poll, recvmsg, timerfd ...)
+#                         in a call, by name (poll, recvmsg, timerfd ...), and
+#                         how often it slept (voluntary context switches)
 #   bench/run.sh --maps   dialtoned's resident memory by mapped object
 #                         (library code, its relocated pages, heap, pools)
 #                         on hook and in a call: where the RSS is
@@ -93,6 +94,9 @@ if [ "$soak" = 1 ]; then
   exit 0
 fi
 
+# perf splits each agent's CPU in the call by library (the "by part" table).
+command -v perf >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-perf >&2 ||
+  echo "bench: perf could not be installed; CPU by part stays empty" >&2
 echo "bench: microbenchmarks" >&2
 "$build/bench/media_bench" --benchmark_min_time=0.2 --benchmark_format=json >"$out/micro.json" 2>/dev/null
 "$build/bench/latency_probe" >"$out/latency.json"

@@ -109,7 +109,7 @@ if(DIALTONE_SYSTEM_LIBS)
   pkg_check_modules(NICE REQUIRED IMPORTED_TARGET nice)
   pkg_check_modules(SRTP2 REQUIRED IMPORTED_TARGET libsrtp2)
 else()
-  foreach(f lib/libnice.a lib/libsrtp2.a include/nice/agent.h include/srtp2/srtp.h)
+  foreach(f lib/libnice.a lib/libsrtp2.a lib/pkgconfig/nice.pc include/nice/agent.h include/srtp2/srtp.h)
     if(NOT EXISTS ${DIALTONE_DEPS_DIR}/${f})
       if(CMAKE_CROSSCOMPILING)
         set(how "scripts/cross-setup.sh <arch> (or scripts/cross-build.sh <arch>)")
@@ -121,18 +121,25 @@ else()
         "-DDIALTONE_SYSTEM_LIBS=ON to link Debian's packaged libraries instead.")
     endif()
   endforeach()
+  # A cache built before libnice's crypto moved to mbedTLS would leave
+  # OpenSSL's symbols unresolved at link time: say so here instead.
+  file(STRINGS ${DIALTONE_DEPS_DIR}/lib/pkgconfig/nice.pc nice_libs REGEX "^Libs:")
+  if(NOT nice_libs MATCHES "-lmbedcrypto")
+    message(FATAL_ERROR "The libnice in ${DIALTONE_DEPS_DIR} is not built over mbedTLS: "
+      "run scripts/deps-from-source.sh again.")
+  endif()
   # The archives are named by path rather than through their .pc files: in a
   # sysroot cross build pkg-config prefixes every path with the sysroot,
   # which the cache is not in. What they need in turn (their .pc files'
   # Requires.private): GLib, GObject and GIO, as PkgConfig::GLIB links them
-  # (static or shared), and the system's or target's shared libcrypto:
-  # libnice's STUN HMAC-SHA1/MD5 and random numbers.
-  pkg_check_modules(NICE_DEPS REQUIRED IMPORTED_TARGET libcrypto)
+  # (static or shared), and libmbedcrypto (dep::mbedtls, below): libnice's
+  # STUN HMAC-SHA1 and MD5, through our patch (scripts/patches/), in place of
+  # OpenSSL's libcrypto.
   add_library(PkgConfig::NICE STATIC IMPORTED GLOBAL)
   set_target_properties(PkgConfig::NICE PROPERTIES
     IMPORTED_LOCATION ${DIALTONE_DEPS_DIR}/lib/libnice.a
     INTERFACE_INCLUDE_DIRECTORIES "${DIALTONE_DEPS_DIR}/include/nice;${DIALTONE_DEPS_DIR}/include"
-    INTERFACE_LINK_LIBRARIES "PkgConfig::GLIB;PkgConfig::NICE_DEPS")
+    INTERFACE_LINK_LIBRARIES "PkgConfig::GLIB;dep::mbedtls")
   # Built-in crypto: libsrtp2 needs nothing else.
   add_library(PkgConfig::SRTP2 STATIC IMPORTED GLOBAL)
   set_target_properties(PkgConfig::SRTP2 PROPERTIES
@@ -179,6 +186,7 @@ function(dialtone_find_plain name header)
     INTERFACE_LINK_LIBRARIES "${libs}")
 endfunction()
 
+# mbedTLS: the agent's TLS and DTLS, and the static libnice's STUN crypto.
 dialtone_find_plain(mbedtls mbedtls/ssl.h mbedtls mbedx509 mbedcrypto)
 dialtone_find_plain(http_parser http_parser.h http_parser)
 dialtone_find_plain(wslay wslay/wslay.h wslay)

@@ -20,7 +20,6 @@ namespace dialtone::hal {
 
 class Debouncer {
  public:
-  static constexpr TimeMs kNever = INT64_MAX;
 
   void reset(bool level, std::uint16_t debounce_ms) {
     stable_ = raw_ = level;

@@ -96,7 +96,7 @@ void GpioInput::stop() {
     loop_->cancel_timer(settle_);
   }
   loop_ = nullptr;
-  settle_at_ = Debouncer::kNever;
+  settle_at_ = kNever;
   for (std::size_t i = 0; i < nlines_; ++i) gpiod_line_release(lines_[i]);
   nlines_ = 0;
   if (chip_) gpiod_chip_close(chip_);
@@ -127,12 +127,12 @@ void GpioInput::arm_settle_timer() {
   if (at == settle_at_ && settle_.valid()) return;
   loop_->cancel_timer(settle_);
   settle_at_ = at;
-  if (at != Debouncer::kNever) settle_ = loop_->add_timer_at(at, [this] { on_settle_timer(); });
+  if (at != kNever) settle_ = loop_->add_timer_at(at, [this] { on_settle_timer(); });
 }
 
 void GpioInput::on_settle_timer() {
   settle_ = TimerId{};
-  settle_at_ = Debouncer::kNever;
+  settle_at_ = kNever;
   InputHandlers h = handlers_;  // a handler may stop() us
   debounce_.poll(monotonic_ms(), h);
   if (loop_) arm_settle_timer();

@@ -67,7 +67,7 @@ class GpioInput final : public InputDevice {
   InputHandlers handlers_;
   EventLoop* loop_ = nullptr;
   TimerId settle_{};
-  TimeMs settle_at_ = Debouncer::kNever;
+  TimeMs settle_at_ = kNever;
 };
 
 class GpioRinger final : public Ringer {

@@ -25,7 +25,6 @@ cross_arch "$arch" "cross-setup.sh arm64|armhf"
 multiarch_packages=(
   libmbedtls-dev libglib2.0-dev libopus-dev libcjson-dev libasound2-dev
   libgpiod-dev libspeexdsp-dev libc-ares-dev libosip2-dev libgtest-dev libgmock-dev
-  libssl-dev
 )
 # -dev packages that must NOT be installed as <pkg>:ARCH:
 #   libsrtp2-dev, libhttp-parser-dev, libwslay-dev are not Multi-Arch: same,

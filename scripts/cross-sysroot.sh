@@ -30,7 +30,7 @@ sysroot=$cross_base/sysroot
 packages=(
   libc6-dev libstdc++-12-dev
   libmbedtls-dev libglib2.0-dev libopus-dev libcjson-dev libasound2-dev
-  libgpiod-dev libspeexdsp-dev libc-ares-dev libosip2-dev libgtest-dev libgmock-dev libssl-dev
+  libgpiod-dev libspeexdsp-dev libc-ares-dev libosip2-dev libgtest-dev libgmock-dev
   libsrtp2-dev libhttp-parser-dev libwslay-dev libnice10
 )
 standalone=(libnice-dev)

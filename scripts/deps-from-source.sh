@@ -4,17 +4,23 @@
 # needs root or sudo to install build tools and write /opt):
 #   scripts/deps-from-source.sh [native|arm64|armhf]
 # Result: /opt/dialtone-deps/<triplet>/{include,lib,lib/pkgconfig}, found by
-# cmake/Dependencies.cmake unless -DDIALTONE_SYSTEM_LIBS=ON.
+# cmake/Dependencies.cmake unless -DDIALTONE_SYSTEM_LIBS=ON. DIALTONE_DEPS_ROOT
+# puts the whole cache (sources, apt state, results) elsewhere, e.g. to try a
+# change without touching the cache other builds use; configure with
+# -DDIALTONE_DEPS_DIR=$DIALTONE_DEPS_ROOT/<triplet> to link that.
 #
 # Why (docs/dependencies.md has the figures): Debian's libnice is built with
 # UPnP-IGD and GnuTLS, which maps some 60 shared libraries into the agent
 # (gupnp, libsoup, libxml2, sqlite, ICU, Kerberos...), and Debian's libsrtp2
 # uses NSS, which costs heap calls on every packet. A phone needs neither.
-#   libnice  : no UPnP, no GStreamer, no introspection; OpenSSL's libcrypto
-#              for its only crypto (STUN MESSAGE-INTEGRITY HMAC-SHA1, TURN
-#              long-term credential MD5, random transaction ids). libcrypto
-#              depends on libc alone; GnuTLS would bring nettle, hogweed, gmp,
-#              p11-kit, libtasn1, libidn2, libunistring.
+#   libnice  : no UPnP, no GStreamer, no introspection; for its only crypto
+#              (STUN MESSAGE-INTEGRITY HMAC-SHA1, TURN long-term credential
+#              MD5, random transaction ids) mbedTLS's libmbedcrypto, which the
+#              agent links anyway, and getrandom(2), through our patch
+#              scripts/patches/libnice-<version>-mbedtls.patch. libnice offers
+#              only GnuTLS or OpenSSL: GnuTLS brings seven more libraries;
+#              OpenSSL 3's libcrypto would be the largest object in the
+#              process and allocates per STUN message.
 #   libsrtp2 : its built-in crypto (no NSS, no OpenSSL): AES-128-CM and
 #              HMAC-SHA1, the only profile the agent negotiates, with no heap
 #              call per packet and no library at all.
@@ -24,13 +30,14 @@
 # and the .dsc's SHA-256 sums.
 #
 # The build is cached: a stamp records the versions, the options, the
-# compiler and this script's own content, and anything different rebuilds.
+# compiler, this script's own content and the patch's, and anything
+# different rebuilds.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 target=${1:-native}
 . "$here/scripts/cross-arch.sh"
 
-deps_root=/opt/dialtone-deps
+deps_root=${DIALTONE_DEPS_ROOT:-/opt/dialtone-deps}
 if [ "$target" = native ]; then
   triplet=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine)
   deb_arch=$(dpkg --print-architecture)
@@ -47,14 +54,14 @@ srcdir=$deps_root/src
 nice_options=(
   -Dgupnp=disabled -Dgstreamer=disabled -Dintrospection=disabled
   -Dtests=disabled -Dexamples=disabled -Dgtk_doc=disabled
-  -Dcrypto-library=openssl
+  -Dcrypto-library=mbedtls
 )
 srtp_options=(--disable-nss --disable-openssl --disable-pcap --disable-debug-logging)
 
 # Build tools (native) and, for a native build, the -dev packages the two
 # libraries compile against. A cross build takes the target's from the layout
-# scripts/cross-setup.sh made (it lists libssl-dev and libglib2.0-dev).
-tools=(build-essential pkg-config meson ninja-build dpkg-dev libglib2.0-dev libssl-dev)
+# scripts/cross-setup.sh made (it lists libmbedtls-dev and libglib2.0-dev).
+tools=(build-essential pkg-config meson ninja-build dpkg-dev patch libglib2.0-dev libmbedtls-dev)
 missing=()
 for p in "${tools[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -76,6 +83,15 @@ srtp_version=$(source_version libsrtp2-1)
 if [ -z "$nice_version" ] || [ "$nice_version" = "(none)" ] ||
    [ -z "$srtp_version" ] || [ "$srtp_version" = "(none)" ]; then
   echo "deps-from-source: apt knows no libnice10/libsrtp2-1; run apt-get update" >&2
+  exit 1
+fi
+# Our patch for this upstream version (the epoch and Debian revision go):
+# a new libnice needs the patch brought forward, not a silent OpenSSL build.
+nice_upstream=${nice_version#*:}
+nice_upstream=${nice_upstream%-*}
+nice_patch=$here/scripts/patches/libnice-$nice_upstream-mbedtls.patch
+if [ ! -f "$nice_patch" ]; then
+  echo "deps-from-source: no $nice_patch for libnice $nice_version" >&2
   exit 1
 fi
 
@@ -107,6 +123,7 @@ key=$( {
   echo "${nice_options[*]} ${srtp_options[*]} $cflags $cppflags"
   $cc --version | head -n1
   sha256sum < "$0"
+  sha256sum < "$nice_patch"
 } | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$prefix/.dialtone-deps" 2>/dev/null)" = "$key" ]; then
   echo "deps-from-source: $prefix is up to date (libnice $nice_version, libsrtp2 $srtp_version)"
@@ -180,6 +197,10 @@ jobs=${DIALTONE_JOBS:-2}
   dpkg-source -x "$srcdir/libnice_${nice_version#*:}.dsc" nice &&
   dpkg-source -x "$srcdir/libsrtp2_${srtp_version#*:}.dsc" srtp) >"$work/unpack.log" 2>&1 ||
   { cat "$work/unpack.log" >&2; exit 1; }
+# Our patch on top of Debian's, exactly: no fuzz, nothing already applied.
+patch -d "$work/nice" -p1 --forward --batch --fuzz=0 --no-backup-if-mismatch \
+  <"$nice_patch" >"$work/patch.log" 2>&1 ||
+  { cat "$work/patch.log" >&2; echo "deps-from-source: $nice_patch does not apply" >&2; exit 1; }
 
 # pkg-config for the target: the target's .pc files only, through the
 # sysroot if there is one.
@@ -240,14 +261,16 @@ host_arg=()
 root=$stage$prefix
 rm -rf "$root/bin" "$root/share"
 find "$root/lib" -name '*.so*' -delete
-# libnice's only crypto is libcrypto (HMAC, SHA-1, MD5, RAND_bytes), not libssl.
-sed -i 's/\bopenssl\b/libcrypto/' "$root/lib/pkgconfig/nice.pc"
+# The patched libnice's crypto is libmbedcrypto; a build that fell back to
+# anything else would be wrong.
+grep -q -- '-lmbedcrypto' "$root/lib/pkgconfig/nice.pc" && ! grep -Eq 'openssl|libcrypto|gnutls' "$root/lib/pkgconfig/nice.pc" ||
+  { echo "deps-from-source: libnice was not built over mbedTLS" >&2; cat "$root/lib/pkgconfig/nice.pc" >&2; exit 1; }
 for f in "$root/lib/libnice.a" "$root/lib/libsrtp2.a" "$root/lib/pkgconfig/nice.pc" \
          "$root/lib/pkgconfig/libsrtp2.pc" "$root/include/nice/agent.h" "$root/include/srtp2/srtp.h"; do
   [ -f "$f" ] || { echo "deps-from-source: the build left no $f" >&2; exit 1; }
 done
 {
-  echo "libnice $nice_version (${nice_options[*]})"
+  echo "libnice $nice_version (${nice_options[*]}; $(basename "$nice_patch"))"
   echo "libsrtp2 $srtp_version (${srtp_options[*]})"
   echo "layout $layout"
 } >"$root/VERSIONS"

@@ -7,6 +7,8 @@
 namespace dialtone {
 
 using TimeMs = std::int64_t;
+// The deadline of something not scheduled: later than any real time.
+inline constexpr TimeMs kNever = INT64_MAX;
 
 inline TimeMs monotonic_ms() {
   timespec ts{};

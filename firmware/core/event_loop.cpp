@@ -54,6 +54,7 @@ bool EventLoop::set_fd_events(int fd, short events) {
 void EventLoop::remove_fd(int fd) {
   int slot = find_fd(fd);
   if (slot < 0) return;
+  undefer_fd(fd);  // the number may come back for another descriptor
   fds_[slot].fd = -1;
   fds_[slot].generation = 0;
   fds_[slot].handler.reset();
@@ -100,11 +101,11 @@ std::size_t EventLoop::timers_armed() const {
   return n;
 }
 
-int EventLoop::next_timer_slot() const {
+int EventLoop::next_timer_slot(TimeMs due_by, std::uint64_t order_limit) const {
   int best = -1;
   for (std::size_t i = 0; i < limits::kMaxTimers; ++i) {
     const TimerSlot& t = timers_[i];
-    if (!t.armed) continue;
+    if (!t.armed || t.deadline > due_by || t.order > order_limit) continue;
     if (best < 0 || t.deadline < timers_[best].deadline ||
         (t.deadline == timers_[best].deadline && t.order < timers_[best].order))
       best = static_cast<int>(i);
@@ -115,12 +116,14 @@ int EventLoop::next_timer_slot() const {
 void EventLoop::fire_due_timers() {
   // Only timers due at the start of this round fire now; a handler that arms
   // a zero-delay timer gets it on the next round, so timers cannot starve fds.
+  // Those armed during the round are left out of the choice, not merely of
+  // the firing: a handler re-arming itself at a deadline already past would
+  // otherwise be the earliest every round and hold back the other due timers.
   const std::uint64_t order_limit = timer_order_;
   for (;;) {
-    int slot = next_timer_slot();
+    int slot = next_timer_slot(now_, order_limit);
     if (slot < 0) return;
     TimerSlot& t = timers_[slot];
-    if (t.deadline > now_ || t.order > order_limit) return;
     TimerHandler h = std::move(t.handler);
     t.armed = false;
     t.handler.reset();
@@ -143,6 +146,72 @@ void EventLoop::detach_glib() {
   glib_ = nullptr;
 }
 
+int EventLoop::find_deferred(int fd) const {
+  for (std::size_t i = 0; i < limits::kMaxDeferredFds; ++i)
+    if (deferred_[i].fd == fd) return static_cast<int>(i);
+  return -1;
+}
+
+bool EventLoop::defer_fd(int fd) {
+  if (fd < 0) return false;
+  int slot = find_deferred(fd);
+  if (slot < 0) slot = find_deferred(-1);
+  if (slot < 0) {
+    DT_LOGE("loop", "defer_fd: all %zu slots in use (limits::kMaxDeferredFds); descriptor %d stays polled",
+            limits::kMaxDeferredFds, fd);
+    return false;
+  }
+  deferred_[slot] = DeferredFd{fd, now_};
+  return true;
+}
+
+void EventLoop::undefer_fd(int fd) {
+  if (fd < 0) return;
+  if (int slot = find_deferred(fd); slot >= 0) deferred_[slot] = DeferredFd{};
+}
+
+void EventLoop::mark_drained(int fd) {
+  if (fd < 0) return;
+  if (int slot = find_deferred(fd); slot >= 0) deferred_[slot].drained_at = now_;
+}
+
+bool EventLoop::skip_deferred(int fd) const {
+  int slot = find_deferred(fd);
+  return slot >= 0 && now_ - deferred_[slot].drained_at < kDeferredStaleMs;
+}
+
+TimeMs EventLoop::deferred_wait_cap() const {
+  // Wake when the first deferred descriptor goes stale, so it is polled
+  // again if its drains stopped. In a call the audio tick comes first.
+  TimeMs cap = -1;
+  for (const DeferredFd& d : deferred_) {
+    if (d.fd < 0) continue;
+    TimeMs until = d.drained_at + kDeferredStaleMs - now_;
+    if (until < 0) continue;  // stale: polled as usual this round
+    if (cap < 0 || until < cap) cap = until;
+  }
+  return cap;
+}
+
+void EventLoop::drain_glib() {
+  // Inside a GLib dispatch the context is mid-iteration; the caller's data
+  // then waits for the loop's next round (or the next drain).
+  if (!glib_ || in_glib_) return;
+  in_glib_ = true;
+  gint priority = 0;
+  g_main_context_prepare(glib_, &priority);
+  gint timeout = -1;
+  auto* gfds = reinterpret_cast<GPollFD*>(drain_fds_);
+  gint n = g_main_context_query(glib_, priority, &timeout, gfds, static_cast<gint>(limits::kMaxGlibFds));
+  if (n > static_cast<gint>(limits::kMaxGlibFds)) n = static_cast<gint>(limits::kMaxGlibFds);
+  // Zero timeout: this only collects what is already queued.
+  if (::poll(drain_fds_, static_cast<nfds_t>(n), 0) < 0 && errno != EINTR)
+    DT_LOGE("loop", "poll: %s", std::strerror(errno));
+  for (gint i = 0; i < n; ++i) mark_drained(drain_fds_[i].fd);
+  if (g_main_context_check(glib_, priority, gfds, n)) g_main_context_dispatch(glib_);
+  in_glib_ = false;
+}
+
 void EventLoop::run_once(TimeMs max_wait_ms) {
   now_ = monotonic_ms();
   // Our descriptors first, then whatever GLib wants this round.
@@ -150,7 +219,7 @@ void EventLoop::run_once(TimeMs max_wait_ms) {
   int slot_of[limits::kMaxFds];
   std::uint32_t gen_of[limits::kMaxFds];
   for (std::size_t i = 0; i < limits::kMaxFds; ++i) {
-    if (fds_[i].fd < 0) continue;
+    if (fds_[i].fd < 0 || skip_deferred(fds_[i].fd)) continue;
     pollfds_[n] = pollfd{fds_[i].fd, fds_[i].events, 0};
     slot_of[n] = static_cast<int>(i);
     gen_of[n] = fds_[i].generation;
@@ -159,16 +228,20 @@ void EventLoop::run_once(TimeMs max_wait_ms) {
   const nfds_t ours = n;
 
   TimeMs wait = max_wait_ms;
-  int next = next_timer_slot();
+  int next = next_timer_slot(kNoDeadlineLimit, kNoOrderLimit);
   if (next >= 0) {
     TimeMs until = timers_[next].deadline - now_;
     if (until < 0) until = 0;
     if (wait < 0 || until < wait) wait = until;
   }
+  if (TimeMs cap = deferred_wait_cap(); cap >= 0 && (wait < 0 || cap < wait)) wait = cap;
 
   gint glib_priority = 0;
   gint glib_n = 0;
+  std::uint64_t hidden = 0;  // bit i: GLib's descriptor i is deferred, left out of this poll
+  static_assert(limits::kMaxGlibFds <= 64, "hidden is a 64-bit mask");
   if (glib_) {
+    in_glib_ = true;
     g_main_context_prepare(glib_, &glib_priority);
     gint glib_timeout = -1;
     auto* gfds = reinterpret_cast<GPollFD*>(pollfds_ + ours);
@@ -181,6 +254,14 @@ void EventLoop::run_once(TimeMs max_wait_ms) {
       glib_n = static_cast<gint>(limits::kMaxGlibFds);
     }
     if (glib_timeout >= 0 && (wait < 0 || glib_timeout < wait)) wait = glib_timeout;
+    // A negative descriptor is skipped by poll (revents 0); GLib's check
+    // matches records by descriptor, so the real one is put back after.
+    for (gint i = 0; i < glib_n; ++i) {
+      pollfd& p = pollfds_[ours + static_cast<nfds_t>(i)];
+      if (!skip_deferred(p.fd)) continue;
+      p.fd = ~p.fd;
+      hidden |= std::uint64_t{1} << i;
+    }
     n += static_cast<nfds_t>(glib_n);
   }
 
@@ -188,6 +269,23 @@ void EventLoop::run_once(TimeMs max_wait_ms) {
   if (rc < 0 && errno != EINTR) DT_LOGE("loop", "poll: %s", std::strerror(errno));
   now_ = monotonic_ms();
 
+  // GLib's round is finished before our handlers run, so a handler (the
+  // audio tick) may iterate the context itself (drain_glib) between rounds.
+  if (glib_) {
+    for (gint i = 0; i < glib_n; ++i) {
+      pollfd& p = pollfds_[ours + static_cast<nfds_t>(i)];
+      if (hidden & (std::uint64_t{1} << i)) p.fd = ~p.fd;
+    }
+    auto* gfds = reinterpret_cast<GPollFD*>(pollfds_ + ours);
+    // GLib's own wake-up eventfd is among the descriptors it asked us to
+    // poll; when it was signalled, check() consumes it. It is signalled when
+    // a source's descriptors are added or removed (libnice's socket sources
+    // may recurse, so a dispatch no longer does that: ice_agent.cpp), which
+    // now happens at call set-up and teardown, not per packet; reading it
+    // after every dispatch would cost a failed read per packet instead.
+    if (g_main_context_check(glib_, glib_priority, gfds, glib_n)) g_main_context_dispatch(glib_);
+    in_glib_ = false;
+  }
   if (rc > 0) {
     for (nfds_t i = 0; i < ours; ++i) {
       if (!pollfds_[i].revents) continue;
@@ -197,16 +295,6 @@ void EventLoop::run_once(TimeMs max_wait_ms) {
       FdHandler h = s.handler;  // copy: the handler may remove itself
       h(pollfds_[i].revents);
     }
-  }
-  if (glib_) {
-    auto* gfds = reinterpret_cast<GPollFD*>(pollfds_ + ours);
-    // GLib's own wake-up eventfd is among the descriptors it asked us to
-    // poll; when it was signalled, check() consumes it. It is signalled when
-    // a source's descriptors are added or removed (libnice's socket sources
-    // may recurse, so a dispatch no longer does that: ice_agent.cpp), which
-    // now happens at call set-up and teardown, not per packet; reading it
-    // after every dispatch would cost a failed read per packet instead.
-    if (g_main_context_check(glib_, glib_priority, gfds, glib_n)) g_main_context_dispatch(glib_);
   }
   now_ = monotonic_ms();
   fire_due_timers();

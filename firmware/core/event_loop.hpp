@@ -8,6 +8,7 @@
 #include <poll.h>
 
 #include <cstdint>
+#include <limits>
 
 #include "firmware/core/clock.hpp"
 #include "firmware/core/inplace_function.hpp"
@@ -46,6 +47,25 @@ class EventLoop {
   bool cancel_timer(TimerId& id);
   std::size_t timers_armed() const;
 
+  // Deferred descriptors: media sockets in a call's steady state, read at
+  // the audio tick instead of polled for, so the loop sleeps once per frame
+  // rather than once per frame and once per datagram. A deferred descriptor
+  // (ours, or one GLib asks us to watch) is left out of every poll; its owner
+  // reads it at the tick, directly (then mark_drained) or through GLib
+  // (drain_glib). If no drain comes for kDeferredStaleMs (the audio clock
+  // stopped or skipped this session) it is polled again as usual until the
+  // next one, so a deferred socket is never left unread.
+  static constexpr TimeMs kDeferredStaleMs = 100;
+  bool defer_fd(int fd);  // false (logged) when limits::kMaxDeferredFds are in use
+  void undefer_fd(int fd);
+  bool deferred(int fd) const { return find_deferred(fd) >= 0; }
+  void mark_drained(int fd);
+  // One GLib round now, without sleeping and with the deferred descriptors
+  // polled too: what is queued on them is dispatched (libnice reads its
+  // sockets only from its sources). From a timer or fd handler; a no-op
+  // from a GLib callback, which runs inside the loop's own GLib round.
+  void drain_glib();
+
   // Pump this GLib context from our poll(). The loop acquires it.
   void attach_glib(GMainContext* ctx);
   void detach_glib();
@@ -75,8 +95,21 @@ class EventLoop {
     TimerHandler handler;
   };
 
+  struct DeferredFd {
+    int fd = -1;
+    TimeMs drained_at = 0;
+  };
+
   int find_fd(int fd) const;
-  int next_timer_slot() const;
+  int find_deferred(int fd) const;
+  // Whether a deferred fd stays out of the poll of the round starting at now_.
+  bool skip_deferred(int fd) const;
+  TimeMs deferred_wait_cap() const;
+  // The armed timer that fires first among those due by `due_by` and armed
+  // at or before `order_limit`; -1 if none.
+  int next_timer_slot(TimeMs due_by, std::uint64_t order_limit) const;
+  static constexpr TimeMs kNoDeadlineLimit = std::numeric_limits<TimeMs>::max();
+  static constexpr std::uint64_t kNoOrderLimit = std::numeric_limits<std::uint64_t>::max();
   void fire_due_timers();
 
   FdSlot fds_[limits::kMaxFds];
@@ -88,8 +121,11 @@ class EventLoop {
   TimeMs now_ = 0;
   bool stop_ = false;
 
+  DeferredFd deferred_[limits::kMaxDeferredFds];
   GMainContext* glib_ = nullptr;
+  bool in_glib_ = false;  // between prepare and the end of dispatch
   pollfd pollfds_[limits::kMaxFds + limits::kMaxGlibFds];
+  pollfd drain_fds_[limits::kMaxGlibFds];
 };
 
 }  // namespace dialtone

@@ -10,6 +10,7 @@ namespace dialtone::limits {
 inline constexpr std::size_t kMaxFds = 64;          // sockets, timerfd, ALSA, GPIO, control
 inline constexpr std::size_t kMaxTimers = 64;       // armed timers at once
 inline constexpr std::size_t kMaxGlibFds = 32;      // GPollFDs libnice may ask us to watch
+inline constexpr std::size_t kMaxDeferredFds = 8;   // media sockets read at the audio tick (EventLoop::defer_fd)
 
 // Calls and media
 inline constexpr std::size_t kMaxCalls = 2;          // one active + one waiting or held

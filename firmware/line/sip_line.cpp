@@ -222,11 +222,11 @@ void SipLine::report() {
 void SipLine::rearm() {
   // A REGISTER waiting for the path goes out from on_sip_transport_up (or
   // fails with on_sip_transport_down): a timer for it now would only spin.
-  const TimeMs reg_next = reg_.request_waiting() && !transport_.is_up() ? sip::kRegistrationNever : reg_.next_wakeup();
+  const TimeMs reg_next = reg_.request_waiting() && !transport_.is_up() ? kNever : reg_.next_wakeup();
   TimeMs next = std::min<TimeMs>(reg_next, tx_.next_wakeup());
   if (calls_) next = std::min<TimeMs>(next, calls_->next_sip_wakeup());
   if (timer_.valid() && next == timer_at_) return;
-  if (next == sip::kRegistrationNever || next == sip::kNever) {
+  if (next == kNever) {
     loop_.cancel_timer(timer_);
     return;
   }

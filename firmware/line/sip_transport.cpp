@@ -436,7 +436,7 @@ void SipTransport::became_up() {
 void SipTransport::arm_keepalive() {
   loop_.cancel_timer(keepalive_timer_);
   TimeMs at = keepalive_.next_wake();
-  if (at == KeepAlive::kNever) return;
+  if (at == kNever) return;
   std::uint32_t g = gen_;
   keepalive_timer_ = loop_.add_timer(at - loop_.now(), [this, g] {
     if (g == gen_) on_keepalive_timer();

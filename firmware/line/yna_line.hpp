@@ -141,7 +141,7 @@ class YnaLine final : private protocol::yna::YnaAuth,
   FixedString<limits::kUrlMax> channel_url_;
   protocol::yna::TokenPair pending_;  // a new pair, between parse and store
   TimerId timer_;
-  TimeMs timer_at_ = protocol::yna::kNever;
+  TimeMs timer_at_ = kNever;
 };
 
 }  // namespace dialtone::line

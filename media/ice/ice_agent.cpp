@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <nice/agent.h>
+#include <sys/ioctl.h>
 
 #include <cstring>
 
@@ -260,9 +261,31 @@ void IceAgent::on_recv_cb(NiceAgent*, unsigned, unsigned component, unsigned len
   // source attaches it again before the context polls, and poll reports a
   // datagram still queued. Done before the datagram is handed on, while the
   // agent surely lives: the handler may close it.
-  self->pause_reception();
+  //
+  // When the media socket is read at the audio tick, reception stays
+  // attached while another datagram is queued there (FIONREAD: the size of
+  // the next one, 0 when none), so the tick's single dispatch reads them
+  // all and stops before the read that would fail.
+  if (!self->more_queued_at_tick()) self->pause_reception();
   if (component != 1 || !self->cb_.on_datagram) return;
   self->cb_.on_datagram({reinterpret_cast<const std::uint8_t*>(buf), len});
+}
+
+bool IceAgent::more_queued_at_tick() const {
+  if (tick_fd_ < 0) return false;
+  int next = 0;
+  return ::ioctl(tick_fd_, FIONREAD, &next) == 0 && next > 0;
+}
+
+int IceAgent::selected_fd() const {
+  if (!agent_ || !has_pair_) return -1;
+  // A reference to the socket (no copy); the descriptor outlives it as long
+  // as the pair's local candidate does.
+  GSocket* socket = nice_agent_get_selected_socket(agent_, stream_, 1);
+  if (!socket) return -1;
+  const int fd = g_socket_get_fd(socket);
+  g_object_unref(socket);
+  return fd;
 }
 
 void IceAgent::pause_reception() {
@@ -380,6 +403,7 @@ void IceAgent::close() {
     resume_source_ = nullptr;
   }
   reception_paused_ = false;
+  tick_fd_ = -1;
   if (!agent_) return;
   g_signal_handlers_disconnect_by_data(agent_, this);
   if (stream_) nice_agent_attach_recv(agent_, stream_, 1, ctx_, nullptr, nullptr);

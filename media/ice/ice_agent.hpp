@@ -114,6 +114,15 @@ class IceAgent {
   // and the GObject is unreffed when that completes on our context.
   void close();
 
+  // The descriptor of the selected pair's local socket, where the media
+  // arrives; -1 without a pair, and for a relayed or TCP local candidate
+  // (libnice 0.1.21's nice_agent_get_selected_socket gives none for those).
+  int selected_fd() const;
+  // The media socket is read at the audio tick (MediaTransport::read_queued):
+  // reception then stays attached while `fd` still has a datagram queued,
+  // so one dispatch reads them all and the last read does not fail. -1: off.
+  void set_tick_fd(int fd) { tick_fd_ = fd; }
+
   IceState state() const { return state_; }
   bool has_selected_pair() const { return has_pair_; }
   CandidateType selected_local_type() const { return pair_local_; }
@@ -129,6 +138,7 @@ class IceAgent {
   // GSourceFuncs.prepare of resume_source_ (gboolean and gint are int).
   static int on_resume_prepare(GSource* source, int* timeout);
   void pause_reception();
+  bool more_queued_at_tick() const;
   void resume_reception();
   void export_local();
   void set_state(IceState s);
@@ -140,6 +150,7 @@ class IceAgent {
   // before the context polls again (ice_agent.cpp, on_recv_cb).
   GSource* resume_source_ = nullptr;
   bool reception_paused_ = false;
+  int tick_fd_ = -1;
   unsigned stream_ = 0;
   Callbacks cb_;
   IceState state_ = IceState::kNew;

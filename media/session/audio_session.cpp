@@ -480,7 +480,19 @@ bool AudioSession::send_dtmf(char digit) {
 }
 
 void AudioSession::on_audio_frame(std::span<const std::int16_t> mic, std::span<std::int16_t> earpiece_mix) {
-  if (!negotiated_ok_ || closed_ || failed_ || !codec()) return;
+  if (closed_) return;
+  // In steady state the media socket is read here, not polled for, so the
+  // loop wakes once per frame (MediaTransport::read_queued,
+  // RtpTransport::read_queued). Read before playing: a packet that arrived
+  // during the last frame is in the jitter buffer for this pop. Arrival times
+  // are then the tick's, up to one frame late: the jitter estimate sees at
+  // most that one frame of extra variation, and the buffer's minimum delay
+  // (limits::kJitterMinDelayMs, two frames) absorbs it
+  // (JitterBufferTest.PacketsReadAtTheTickAreAllPlayed). A sender at our
+  // tick boundary raises the estimate, and so the target, by about a frame.
+  if (profile_ == sdp::Profile::kDtls) transport_.read_queued();
+  else rtp_.read_queued();
+  if (!negotiated_ok_ || failed_ || !codec()) return;
   send_audio(mic);
   play_audio(earpiece_mix);
 }

@@ -53,10 +53,41 @@ bool MediaTransport::set_remote(const RemoteDescription& r) {
 
 bool MediaTransport::restart_ice() {
   if (closed_ || failed_) return false;
+  stop_tick_reading();
+  awaiting_pair_ = true;  // libnice selects a new pair once the new checks end
   return ice_.restart();
 }
 
+void MediaTransport::read_queued() {
+  if (closed_ || failed_) return;
+  if (!connected_ || awaiting_pair_) {
+    stop_tick_reading();
+    return;
+  }
+  if (tick_fd_ < 0 && !tick_fd_looked_up_) {
+    tick_fd_looked_up_ = true;
+    const int fd = ice_.selected_fd();
+    if (fd >= 0 && loop_.defer_fd(fd)) {
+      tick_fd_ = fd;
+      ice_.set_tick_fd(fd);
+      DT_LOGD(kMod, "media socket %d read at the audio tick", fd);
+    }
+  }
+  if (tick_fd_ >= 0) loop_.drain_glib();
+}
+
+void MediaTransport::stop_tick_reading() {
+  tick_fd_looked_up_ = false;
+  if (tick_fd_ < 0) return;
+  loop_.undefer_fd(tick_fd_);
+  ice_.set_tick_fd(-1);
+  tick_fd_ = -1;
+}
+
 void MediaTransport::on_selected_pair() {
+  // Another pair may use another socket: looked up again at the next tick.
+  stop_tick_reading();
+  awaiting_pair_ = false;
   if (stats_.ice_connected_at < 0) stats_.ice_connected_at = loop_.now();
   if (path_lost_ && dtls_.state() == DtlsState::kConnected) {
     // An ICE restart found a path again. The DTLS association and the SRTP
@@ -73,6 +104,7 @@ void MediaTransport::on_selected_pair() {
 
 void MediaTransport::on_ice_state(IceState s) {
   if (s != IceState::kFailed) return;
+  stop_tick_reading();
   if (connected_) {
     // Consent lost mid-call (a dead network, a new address): the media keys
     // are fine, only the path is gone. The call layer may restart ICE.
@@ -203,6 +235,7 @@ void MediaTransport::fail(std::string_view reason) {
   if (failed_ || closed_) return;
   failed_ = true;
   connected_ = false;
+  stop_tick_reading();
   loop_.cancel_timer(dtls_timer_);
   DT_LOGE(kMod, "failed: %.*s", static_cast<int>(reason.size()), reason.data());
   if (cb_.on_failed) cb_.on_failed(reason);
@@ -210,6 +243,7 @@ void MediaTransport::fail(std::string_view reason) {
 
 void MediaTransport::close() {
   if (closed_) return;
+  stop_tick_reading();
   loop_.cancel_timer(dtls_timer_);
   if (dtls_started_) {
     // Tell the peer (close_notify) while ICE can still carry it.

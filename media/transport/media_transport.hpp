@@ -86,6 +86,20 @@ class MediaTransport {
   bool send_rtp(std::span<const std::uint8_t> rtp);
   bool send_rtcp(std::span<const std::uint8_t> rtcp);
 
+  // At every audio tick, before the frame is played: reads every datagram
+  // queued on the media socket. From the first tick with DTLS up, that
+  // socket is no longer polled for (EventLoop::defer_fd): the loop then
+  // wakes once per frame, for the audio clock, instead of once more per
+  // datagram. Media waits at most one frame in the kernel; the jitter
+  // buffer holds at least two (limits::kJitterMinDelayMs), and the tick reads
+  // before it plays. Until DTLS is up, while ICE restarts or after the path
+  // is lost, the socket is polled as usual, so handshakes and checks stay
+  // prompt; STUN from the peer on the deferred socket (consent checks,
+  // keepalives) waits for the tick, well inside their timeouts. A relayed
+  // pair stays polled (its socket is not known: IceAgent::selected_fd).
+  void read_queued();
+  bool reading_at_tick() const { return tick_fd_ >= 0; }
+
   void close();
 
   bool connected() const { return connected_; }
@@ -102,6 +116,7 @@ class MediaTransport {
   void after_dtls();
   void fail(std::string_view reason);
   bool send_protected(std::span<const std::uint8_t> plain, bool rtcp);
+  void stop_tick_reading();
 
   EventLoop& loop_;
   const DtlsCertificate& cert_;
@@ -119,6 +134,9 @@ class MediaTransport {
   bool failed_ = false;
   bool path_lost_ = false;  // was connected; ICE lost the path; restart_ice() may recover
   bool closed_ = false;
+  bool awaiting_pair_ = false;    // an ICE restart runs: its checks must stay prompt
+  bool tick_fd_looked_up_ = false;  // for this pair (none for a relayed one)
+  int tick_fd_ = -1;              // the deferred media socket
 
   // A DTLS datagram that arrived before DTLS was started (a fast peer's
   // ClientHello); replayed at start instead of waiting for its retransmit.

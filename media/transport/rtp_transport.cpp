@@ -209,6 +209,17 @@ void RtpTransport::set_plain() {
 
 std::uint16_t RtpTransport::rtp_destination_port() const { return rtp_dest_len_ ? port_of(rtp_dest_) : 0; }
 
+void RtpTransport::read_queued() {
+  if (!is_open() || !remote_set_) return;
+  if (!rtp_deferred_ && !defer_refused_) {
+    rtp_deferred_ = loop_.defer_fd(rtp_fd_);
+    defer_refused_ = !rtp_deferred_;  // no slot (logged): stays polled
+  }
+  if (!rtp_deferred_) return;
+  on_readable(false);
+  if (is_open()) loop_.mark_drained(rtp_fd_);
+}
+
 void RtpTransport::on_readable(bool rtcp_socket) {
   const int fd = rtcp_socket ? rtcp_fd_ : rtp_fd_;
   // Drain: each datagram lands in rx_ and is handled before the next read.
@@ -300,10 +311,13 @@ bool RtpTransport::send_rtcp(std::span<const std::uint8_t> rtcp) { return send_o
 void RtpTransport::close_fds() {
   for (int* fd : {&rtp_fd_, &rtcp_fd_}) {
     if (*fd < 0) continue;
+    loop_.undefer_fd(*fd);
     if (loop_.has_fd(*fd)) loop_.remove_fd(*fd);
     ::close(*fd);
     *fd = -1;
   }
+  rtp_deferred_ = false;
+  defer_refused_ = false;
 }
 
 void RtpTransport::close() {

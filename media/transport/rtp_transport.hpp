@@ -92,6 +92,16 @@ class RtpTransport {
   bool send_rtp(std::span<const std::uint8_t> rtp);
   bool send_rtcp(std::span<const std::uint8_t> rtcp);
 
+  // At every audio tick, before the frame is played: reads every datagram
+  // queued on the RTP socket (recvfrom until it would block; at most 64,
+  // over a second of audio). Once the offer/answer is complete (set_remote),
+  // the RTP socket is no longer polled for (EventLoop::defer_fd): the loop
+  // wakes once per frame, for the audio clock. There is no handshake to keep
+  // prompt; media waits at most one frame in the kernel, which the jitter
+  // buffer absorbs. The RTCP socket (one report in seconds) stays polled.
+  void read_queued();
+  bool reading_at_tick() const { return rtp_deferred_; }
+
   void close();
 
   bool has_destination() const { return rtp_dest_len_ != 0; }
@@ -109,6 +119,8 @@ class RtpTransport {
   EventLoop& loop_;
   Callbacks cb_;
   int rtp_fd_ = -1;
+  bool rtp_deferred_ = false;  // read at the audio tick (read_queued)
+  bool defer_refused_ = false;
   int rtcp_fd_ = -1;
   int family_ = AF_INET;
   FixedString<limits::kIceAddressMax> local_address_;

@@ -15,7 +15,6 @@ namespace dialtone::protocol::sip {
 
 class KeepAlive {
  public:
-  static constexpr TimeMs kNever = INT64_MAX;
   enum class Due : std::uint8_t {
     kNothing,
     kPing,      // send one now

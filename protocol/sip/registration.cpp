@@ -135,7 +135,7 @@ void Registration::set_state(RegistrationState s, std::string_view reason) {
   state_ = s;
   reason_.assign(reason);
   if (s != RegistrationState::kRegistered) {
-    keepalive_at_ = kRegistrationNever;
+    keepalive_at_ = kNever;
     keepalive_due_ = false;
   }
 }
@@ -186,8 +186,8 @@ void Registration::begin_round(TimeMs now) {
   stale_in_row_ = 0;
   too_brief_in_row_ = 0;
   correcting_ = false;
-  refresh_at_ = kRegistrationNever;
-  retry_at_ = kRegistrationNever;
+  refresh_at_ = kNever;
+  retry_at_ = kNever;
   send_again(now);
 }
 
@@ -291,7 +291,7 @@ bool Registration::on_response(TimeMs now, const RegisterResponse& r) {
   if (!in_flight_ || r.cseq != cseq_ || r.call_id.view() != call_id_.view()) return false;
   if (r.status < 200) return true;
   in_flight_ = false;
-  answer_deadline_ = kRegistrationNever;
+  answer_deadline_ = kNever;
   learn_address(r);
   if (r.status < 300) {
     on_success(now, r);
@@ -361,7 +361,7 @@ void Registration::on_success(TimeMs now, const RegisterResponse& r) {
   refresh_at_ = now + std::max<TimeMs>(1000, static_cast<TimeMs>(granted_s_) * kRefreshPermille);
   if (state_ != RegistrationState::kRegistered) {
     set_state(RegistrationState::kRegistered, "registered");
-    keepalive_at_ = account_.keepalive_s ? now + static_cast<TimeMs>(account_.keepalive_s) * 1000 : kRegistrationNever;
+    keepalive_at_ = account_.keepalive_s ? now + static_cast<TimeMs>(account_.keepalive_s) * 1000 : kNever;
   }
 }
 
@@ -431,7 +431,7 @@ void Registration::on_interval_too_brief(TimeMs now, const RegisterResponse& r) 
 void Registration::fail(TimeMs now, std::string_view reason, std::optional<std::uint32_t> retry_after_s) {
   pending_ = false;
   in_flight_ = false;
-  answer_deadline_ = kRegistrationNever;
+  answer_deadline_ = kNever;
   correcting_ = false;
   if (mode_ == Mode::kUnregistering) {
     finish_unregister(reason);
@@ -444,7 +444,7 @@ void Registration::fail(TimeMs now, std::string_view reason, std::optional<std::
     delay = std::max(delay, std::min(static_cast<TimeMs>(*retry_after_s) * 1000, kBackoffMaxMs));
   }
   retry_at_ = now + delay;
-  refresh_at_ = kRegistrationNever;
+  refresh_at_ = kNever;
   // A refused or unanswered round starts the next one without credentials.
   clear_auth();
   set_state(RegistrationState::kOffline, reason);
@@ -454,8 +454,8 @@ void Registration::finish_unregister(std::string_view reason) {
   mode_ = Mode::kStopped;
   pending_ = false;
   in_flight_ = false;
-  answer_deadline_ = kRegistrationNever;
-  refresh_at_ = retry_at_ = binding_until_ = kRegistrationNever;
+  answer_deadline_ = kNever;
+  refresh_at_ = retry_at_ = binding_until_ = kNever;
   bound_contact_.clear();
   granted_s_ = 0;
   set_state(RegistrationState::kOffline, reason);
@@ -471,7 +471,7 @@ void Registration::stop(TimeMs now) {
   // A binding may exist (or the REGISTER in flight may be making one).
   mode_ = Mode::kUnregistering;
   in_flight_ = false;
-  refresh_at_ = retry_at_ = kRegistrationNever;
+  refresh_at_ = retry_at_ = kNever;
   stale_in_row_ = 0;
   set_state(RegistrationState::kOffline, "unregistering");
   send_again(now);
@@ -505,7 +505,7 @@ void Registration::on_connection_lost(TimeMs now, std::string_view words) {
   if (state_ == RegistrationState::kRegistered) {
     // The registrar can no longer reach us: register again at once.
     in_flight_ = false;
-    answer_deadline_ = kRegistrationNever;
+    answer_deadline_ = kNever;
     set_state(RegistrationState::kRegistering, why.view());
     begin_round(now);
   } else if (in_flight_) {
@@ -544,7 +544,7 @@ void Registration::tick(TimeMs now) {
 
 TimeMs Registration::next_wakeup() const {
   if (pending_) return pending_since_;
-  TimeMs t = kRegistrationNever;
+  TimeMs t = kNever;
   if (in_flight_) t = std::min(t, answer_deadline_);
   if (mode_ != Mode::kActive) return t;
   if (state_ == RegistrationState::kRegistered) {

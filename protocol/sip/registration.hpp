@@ -53,8 +53,6 @@
 
 namespace dialtone::protocol::sip {
 
-inline constexpr TimeMs kRegistrationNever = INT64_MAX;
-
 enum class RegistrationState : std::uint8_t { kRegistering, kRegistered, kOffline };
 // "registering", "registered", "offline": the `line` event's words.
 const char* to_string(RegistrationState s);
@@ -226,7 +224,7 @@ class Registration {
   bool pending_ = false;
   TimeMs pending_since_ = 0;
   bool in_flight_ = false;
-  TimeMs answer_deadline_ = kRegistrationNever;
+  TimeMs answer_deadline_ = kNever;
   SipToken branch_;
   DigestValue www_value_;
   DigestValue proxy_value_;
@@ -237,11 +235,11 @@ class Registration {
 
   // Timers.
   int failures_ = 0;
-  TimeMs retry_at_ = kRegistrationNever;
-  TimeMs refresh_at_ = kRegistrationNever;
-  TimeMs keepalive_at_ = kRegistrationNever;
+  TimeMs retry_at_ = kNever;
+  TimeMs refresh_at_ = kNever;
+  TimeMs keepalive_at_ = kNever;
   bool keepalive_due_ = false;
-  TimeMs binding_until_ = kRegistrationNever;  // when the registrar drops our binding
+  TimeMs binding_until_ = kNever;  // when the registrar drops our binding
   std::uint32_t granted_s_ = 0;
 };
 

@@ -49,7 +49,6 @@
 
 namespace dialtone::protocol::sip {
 
-inline constexpr TimeMs kNever = INT64_MAX;
 
 using TxId = std::uint32_t;  // 0: none
 enum class TxKind : std::uint8_t { kInviteClient, kNonInviteClient, kInviteServer, kNonInviteServer };

@@ -17,7 +17,6 @@
 
 namespace dialtone::protocol::yna {
 
-inline constexpr TimeMs kNever = INT64_MAX;
 
 struct TokenPair {
   FixedString<limits::kTokenMax> access;

@@ -82,6 +82,17 @@ class SipCase(unittest.TestCase):
         dev.wait_line("registered")
         return dev
 
+    def connected_call(self):
+        """(far, dev): a registered device that dialled baresip, answered."""
+        far = self.far_end()
+        dev = self.registered_device()
+        dev.command("dial", to=FAR)
+        far.wait_event("CALL_INCOMING")
+        far.accept()
+        dev.call_event("connected")
+        far.wait_event("CALL_ESTABLISHED")
+        return far, dev
+
     def assert_two_way_audio(self, dev, far, what):
         self.assertTrue(dev.wait_hears(FAR_HZ), f"{what}: baresip's {FAR_HZ} Hz not in the earpiece")
         far.wait_heard(MIC_HZ)  # AssertionError naming what it heard instead
@@ -215,14 +226,35 @@ class OutgoingCall(SipCase):
         x, rate = self.rtp.audio_from(port, since, until)
         return tones.has_tone(x, hz, rate)
 
-    def test_far_end_hangs_up(self):
-        far = self.far_end()
-        dev = self.registered_device()
-        dev.command("dial", to=FAR)
-        far.wait_event("CALL_INCOMING")
-        far.accept()
+    def test_far_end_holds_and_resumes_audio_both_ways_after(self):
+        """baresip's re-INVITEs (sendonly, then sendrecv): the device shows
+        remote_held and connected again, and after the resume each side
+        hears the other (what baresip hears, from the relay's recordings:
+        baresip 1.0.0 stops its own recording at a hold)."""
+        t0 = time.time()
+        far, dev = self.connected_call()
+        self.assert_two_way_audio(dev, far, "connected")
+
+        far.hold()
+        dev.call_event("remote_held")
+        time.sleep(1.0)
+        t_resume = time.time()
+        far.resume()
         dev.call_event("connected")
-        far.wait_event("CALL_ESTABLISHED")
+        self.assertTrue(dev.wait_hears(FAR_HZ), "baresip's tone not back in the earpiece after its resume")
+        time.sleep(3.0)
+        t_end = time.time()
+        dev.command("hangup")
+        dev.call_event("ended")
+        far.wait_event("CALL_CLOSED")
+
+        port = wait_until(lambda: self._device_port(far, t0), 5, "the relay's recordings")
+        resumed = wait_until(lambda: self._audio_with(port, t_resume + 1.0, t_end, MIC_HZ), 5,
+                             "the device's tone after baresip's resume in the relay's recordings")
+        self.assertTrue(resumed)
+
+    def test_far_end_hangs_up(self):
+        far, dev = self.connected_call()
         far.hangup()
         ended = dev.call_event("ended")
         self.assertTrue(ended["reason"].startswith("remote_hangup"), ended)

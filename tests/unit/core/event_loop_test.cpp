@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <functional>
 #include <string>
 
 namespace dialtone {
@@ -20,6 +21,28 @@ TEST(EventLoop, TimersFireInDeadlineOrderAndTiesInArmingOrder) {
   loop.add_timer_at(base + 20, [&] { order += 'B'; });
   while (loop.timers_armed() > 0) loop.run_once(100);
   EXPECT_EQ(order, "abBc");
+}
+
+// A handler that re-arms itself at a deadline already past (a retransmit
+// catching up, say) is the earliest timer every round; the other timer due
+// at the same round must still fire in that round, not wait behind it.
+TEST(EventLoop, TimerRearmingInThePastDoesNotStarveOtherDueTimers) {
+  EventLoop loop;
+  TimeMs base = monotonic_ms();
+  struct Rearm {
+    EventLoop& loop;
+    TimeMs base;
+    int fired = 0;
+    void fire() {
+      if (++fired < 1000) loop.add_timer_at(base - 1000 + fired, [this] { fire(); });
+    }
+  } rearm{loop, base};
+  bool other_fired = false;
+  loop.add_timer_at(base - 1000, [&] { rearm.fire(); });
+  loop.add_timer_at(base - 1, [&] { other_fired = true; });
+  loop.run_once(0);
+  EXPECT_TRUE(other_fired);
+  EXPECT_EQ(rearm.fired, 1);  // the re-armed timer waits for the next round
 }
 
 TEST(EventLoop, CancelledTimerNeverFiresAndDoubleCancelIsHarmless) {
@@ -176,6 +199,113 @@ TEST(EventLoop, GlibWakeupSignalIsConsumedNotSpunOn) {
   }
   EXPECT_TRUE(fired);
   EXPECT_LE(rounds, 3);
+  g_source_destroy(src);
+  g_source_unref(src);
+  loop.detach_glib();
+  g_main_context_unref(ctx);
+  close(p[0]);
+  close(p[1]);
+}
+
+// A deferred descriptor (a media socket read at the audio tick) does not
+// wake the loop while its owner keeps draining it; once the drains stop it
+// is polled again, so it is never left unread.
+TEST(EventLoop, DeferredFdSleepsThroughUntilItsDrainsStop) {
+  EventLoop loop;
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  int handled = 0;
+  ASSERT_TRUE(loop.add_fd(p[0], POLLIN, [&](short) {
+    char c;
+    if (read(p[0], &c, 1) == 1) ++handled;
+  }));
+  ASSERT_TRUE(loop.defer_fd(p[0]));
+  EXPECT_TRUE(loop.deferred(p[0]));
+  ASSERT_EQ(write(p[1], "x", 1), 1);
+  // Ten 20 ms ticks that mark it drained without reading: the byte stays
+  // queued, yet rounds sleep until each tick instead of returning at once.
+  int ticks = 0;
+  TimerId tick;
+  std::function<void()> arm = [&] {
+    tick = loop.add_timer(20, [&] {
+      loop.mark_drained(p[0]);
+      if (++ticks < 10) arm();
+    });
+  };
+  arm();
+  int rounds = 0;
+  while (ticks < 10 && rounds < 1000) {
+    loop.run_once(-1);
+    ++rounds;
+  }
+  EXPECT_EQ(ticks, 10);
+  EXPECT_EQ(handled, 0) << "a deferred descriptor was polled while drained";
+  EXPECT_LE(rounds, 12) << "a readable deferred descriptor made rounds return at once";
+  // No more drains: it goes stale and its handler reads it.
+  for (int i = 0; i < 20 && handled == 0; ++i) loop.run_once(-1);
+  EXPECT_EQ(handled, 1);
+  // Undeferred, it is polled as any other.
+  loop.undefer_fd(p[0]);
+  EXPECT_FALSE(loop.deferred(p[0]));
+  ASSERT_EQ(write(p[1], "y", 1), 1);
+  loop.run_once(100);
+  EXPECT_EQ(handled, 2);
+  loop.remove_fd(p[0]);
+  close(p[0]);
+  close(p[1]);
+}
+
+TEST(EventLoop, DeferredFdCapacityIsAnErrorNotACrash) {
+  EventLoop loop;
+  for (std::size_t i = 0; i < limits::kMaxDeferredFds; ++i) EXPECT_TRUE(loop.defer_fd(100 + static_cast<int>(i)));
+  EXPECT_TRUE(loop.defer_fd(100));  // already deferred: still fine
+  EXPECT_FALSE(loop.defer_fd(999));
+  EXPECT_FALSE(loop.defer_fd(-1));
+  loop.undefer_fd(100);
+  EXPECT_TRUE(loop.defer_fd(999));
+}
+
+// A deferred descriptor GLib watches (libnice's media socket) is dispatched
+// by a drain (the audio tick), not by the loop's sleeping rounds.
+TEST(EventLoop, DeferredGlibFdIsDispatchedByDrainsOnly) {
+  GMainContext* ctx = g_main_context_new();
+  EventLoop loop;
+  loop.attach_glib(ctx);
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  int dispatched = 0;
+  GSource* src = g_unix_fd_source_new(p[0], G_IO_IN);
+  g_source_set_can_recurse(src, TRUE);
+  g_source_set_callback(
+      src,
+      G_SOURCE_FUNC(+[](int fd, GIOCondition, gpointer n) -> gboolean {
+        char c;
+        (void)!read(fd, &c, 1);
+        ++*static_cast<int*>(n);
+        return G_SOURCE_CONTINUE;
+      }),
+      &dispatched, nullptr);
+  g_source_attach(src, ctx);
+  loop.run_once(0);
+  ASSERT_TRUE(loop.defer_fd(p[0]));
+  ASSERT_EQ(write(p[1], "x", 1), 1);
+  // Rounds that end on a timer before the descriptor goes stale.
+  bool fired = false;
+  loop.add_timer(30, [&] { fired = true; });
+  for (int i = 0; i < 10 && !fired; ++i) loop.run_once(-1);
+  ASSERT_TRUE(fired);
+  EXPECT_EQ(dispatched, 0) << "the sleeping poll watched a deferred GLib descriptor";
+  // The tick: a drain from a timer handler dispatches it there and then.
+  int dispatched_in_tick = -1;
+  loop.add_timer(0, [&] {
+    loop.drain_glib();
+    dispatched_in_tick = dispatched;
+  });
+  for (int i = 0; i < 10 && dispatched_in_tick < 0; ++i) loop.run_once(100);
+  EXPECT_EQ(dispatched_in_tick, 1);
+  // A drain with nothing queued dispatches nothing and does not block.
+  loop.drain_glib();
+  EXPECT_EQ(dispatched, 1);
   g_source_destroy(src);
   g_source_unref(src);
   loop.detach_glib();

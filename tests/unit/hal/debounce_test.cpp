@@ -44,7 +44,7 @@ TEST(Debouncer, BounceShorterThanTheWindowIsIgnored) {
   EXPECT_FALSE(d.poll(134).has_value());
   EXPECT_FALSE(d.poll(135).has_value());  // settled where it started
   EXPECT_FALSE(d.stable());
-  EXPECT_EQ(d.next_deadline(), Debouncer::kNever);
+  EXPECT_EQ(d.next_deadline(), kNever);
 }
 
 TEST(Debouncer, ChangeIsReportedOnceItHasSettled) {
@@ -97,7 +97,7 @@ TEST(HandsetDebounce, ReportsNothingUntilTheDeadline) {
   d.poll(140, h);
   EXPECT_EQ(r.log, "5U");
   d.on_raw(7, 200, true);  // a line that does not exist: ignored
-  EXPECT_EQ(d.next_deadline(), Debouncer::kNever);
+  EXPECT_EQ(d.next_deadline(), kNever);
 }
 
 }  // namespace

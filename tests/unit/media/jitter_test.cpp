@@ -185,6 +185,58 @@ TEST(JitterBufferTest, TargetFollowsJitterAndUnderruns) {
   EXPECT_GT(steady.stats().target_delay_ms, before);
 }
 
+// In a call's steady state packets are read at the audio tick, just before
+// the pop (AudioSession::on_audio_frame), so their arrival time is the
+// tick's, up to one frame after they came. The worst case of that rounding
+// is a sender whose packets land right at our tick boundary, some just
+// before it and some just after: arrivals then differ by a whole frame from
+// one packet to the next. Every packet must still be played in order, none
+// concealed, with the delay target well under the maximum. `offset_ms` is
+// where, within our frame, the packets come (~0: at the boundary).
+JitterStats read_at_tick(double offset_ms, double spread_ms) {
+  JitterBuffer jb;
+  Lcg rng;
+  const int packets = 3000;  // a minute
+  std::vector<TimeMs> arrival(packets);
+  for (int i = 0; i < packets; ++i) {
+    const double u = (rng.next() % 1001) / 1000.0 - 0.5;  // -0.5 .. 0.5
+    const double t = 20.0 * (i + 1) + offset_ms + spread_ms * u;
+    arrival[i] = static_cast<TimeMs>(std::ceil(t / 20.0)) * 20;  // the first tick at or after it
+  }
+  int next = 0;
+  std::uint16_t expect = 0;
+  bool started = false;
+  for (TimeMs tick = 0; tick <= 20 * (packets + 20); tick += 20) {
+    while (next < packets && arrival[next] <= tick) {
+      EXPECT_EQ(jb.push(packet(static_cast<std::uint16_t>(next)), tick), PushResult::kOk);
+      ++next;
+    }
+    if (next == packets && jb.buffered() == 0) break;  // all played
+    JitterFrame f = jb.pop();
+    if (f.kind == Kind::kBuffering && !started) continue;
+    started = true;
+    EXPECT_EQ(f.kind, Kind::kPacket) << "tick " << tick;
+    EXPECT_EQ(f.sequence, expect);
+    ++expect;
+  }
+  EXPECT_EQ(expect, packets);
+  return jb.stats();
+}
+
+TEST(JitterBufferTest, PacketsReadAtTheTickAreAllPlayed) {
+  const JitterStats mid = read_at_tick(10.0, 3.0);      // well inside our frame
+  const JitterStats boundary = read_at_tick(0.0, 3.0);  // straddling our tick
+  for (const JitterStats* s : {&mid, &boundary}) {
+    EXPECT_EQ(s->lost, 0u);
+    EXPECT_EQ(s->underruns, 0u);
+    EXPECT_EQ(s->shrunk, 0u);
+    EXPECT_LE(s->target_delay_ms, limits::kJitterMaxDelayMs / 2);
+  }
+  EXPECT_EQ(mid.target_delay_ms, limits::kJitterMinDelayMs);
+  std::printf("read at the tick: jitter %.1f ms, target %u ms mid-frame; %.1f ms, %u ms at the boundary\n",
+              mid.jitter_ms, mid.target_delay_ms, boundary.jitter_ms, boundary.target_delay_ms);
+}
+
 struct SentPacket {
   TimeMs arrival;
   std::vector<std::uint8_t> bytes;

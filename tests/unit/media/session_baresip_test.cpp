@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "tests/unit/media/session_test_util.hpp"
+#include "tests/unit/protocol/net_helpers.hpp"
 
 namespace dialtone::media {
 namespace {
@@ -35,22 +36,10 @@ using testing::Party;
 constexpr double kOurTone = 1000;
 constexpr double kTheirTone = 600;
 
-std::uint16_t free_udp_port() {
-  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 // baresip with a config of its own in a fresh directory.
 struct Baresip {
   std::string dir;
-  std::uint16_t sip_port = free_udp_port();
+  std::uint16_t sip_port = nettest::free_port(SOCK_DGRAM);
   pid_t pid = -1;
 
   bool start(bool sdes, const std::string& dial) {

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "tests/unit/media/alloc_counter.hpp"
 #include "tests/unit/media/session_test_util.hpp"
 
 namespace dialtone::media {
@@ -55,6 +56,12 @@ TEST(AudioSession, TonesBothWaysHoldResumeDtmf) {
   EXPECT_FALSE(c.a.hears(1000));
   EXPECT_EQ(std::string(c.a.s->stats().codec), "opus");
   EXPECT_GT(c.b.s->stats().rx_packets, 40u);
+  // Steady state: both media sockets are read at the audio tick, not polled
+  // for, and nothing was lost on the way (loopback).
+  EXPECT_TRUE(c.a.s->transport().reading_at_tick());
+  EXPECT_TRUE(c.b.s->transport().reading_at_tick());
+  EXPECT_EQ(c.a.s->stats().lost, 0);
+  EXPECT_EQ(c.b.s->stats().lost, 0);
 
   // Hold: A offers sendonly, B answers recvonly. B->A audio stops; A->B goes on.
   ASSERT_TRUE(negotiate(c.env, c.a, c.b, Direction::kSendOnly, Direction::kSendRecv));
@@ -108,6 +115,10 @@ TEST(AudioSession, TonesBothWaysHoldResumeDtmf) {
   c.env.run_for(1500);
   EXPECT_TRUE(c.b.hears(1000));
   EXPECT_TRUE(c.a.hears(600));
+  // The restart's checks ran with the sockets polled; the new pair's media
+  // is read at the tick again.
+  EXPECT_TRUE(c.a.s->transport().reading_at_tick());
+  EXPECT_TRUE(c.b.s->transport().reading_at_tick());
 
   // RTCP: a report each way has gone by now (first 1 s after connecting).
   c.env.run_for(4000);
@@ -120,6 +131,29 @@ TEST(AudioSession, TonesBothWaysHoldResumeDtmf) {
   }
   EXPECT_FALSE(c.a.failed);
   EXPECT_FALSE(c.b.failed);
+}
+
+// Steady state with the media read at the tick: no heap call per frame or
+// per packet in the whole process (our code, libnice, GLib, libsrtp, Opus):
+// reception never ends on a failed read, whose GError would be allocated.
+TEST(AudioSession, NoHeapCallsPerFrameOnceReadAtTheTick) {
+  if (!test::alloc_counting_enabled()) GTEST_SKIP() << "allocation counting is off (sanitizer build)";
+  Call c;
+  for (Party* p : {&c.a, &c.b}) p->heard.reserve(p->rate * 30);  // the test's own recording
+  TimeMs setup = 0;
+  ASSERT_TRUE(c.connect(setup)) << c.a.reason << " / " << c.b.reason;
+  c.env.run_for(1500);  // past the first RTCP report
+  ASSERT_TRUE(c.a.s->transport().reading_at_tick());
+  ASSERT_TRUE(c.b.s->transport().reading_at_tick());
+  const std::uint64_t rx0 = c.a.s->stats().rx_packets + c.b.s->stats().rx_packets;
+  const std::size_t before = test::alloc_count();
+  c.env.run_for(2000);
+  const std::size_t heap_calls = test::alloc_count() - before;
+  const std::uint64_t packets = c.a.s->stats().rx_packets + c.b.s->stats().rx_packets - rx0;
+  EXPECT_GT(packets, 150u);
+  EXPECT_EQ(heap_calls, 0u) << "over " << packets << " packets";
+  EXPECT_TRUE(c.b.hears(1000));
+  EXPECT_TRUE(c.a.hears(600));
 }
 
 // A far end without Opus: both sides fall back to PCMU and the tones still pass.

@@ -104,6 +104,11 @@ TEST_P(SipProfiles, TonesBothWaysHoldResumeDtmfRtcp) {
   EXPECT_EQ(std::string(a.s->stats().codec), "opus");
   EXPECT_GT(b.s->stats().rx_packets, 40u);
   EXPECT_EQ(a.s->rtp_transport().stats().unprotect_failures, 0u);
+  // Steady state: the RTP sockets are read at the audio tick, not polled for.
+  EXPECT_TRUE(a.s->rtp_transport().reading_at_tick());
+  EXPECT_TRUE(b.s->rtp_transport().reading_at_tick());
+  EXPECT_EQ(a.s->stats().lost, 0);
+  EXPECT_EQ(b.s->stats().lost, 0);
 
   // Hold: A offers sendonly, B answers recvonly. B->A stops, A->B goes on.
   // For SDES every offer and answer carries a fresh key.

@@ -27,9 +27,10 @@ inline std::string script(const std::string& name) {
   return std::string(d ? d : ".") + "/" + name;
 }
 
-// A port nobody listens on right now (bind to 0, read it, close).
-inline std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+// A port nobody listens on right now (bind to 0, read it, close); TCP by
+// default, UDP with SOCK_DGRAM.
+inline std::uint16_t free_port(int type = SOCK_STREAM) {
+  int fd = ::socket(AF_INET, type, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

@@ -207,7 +207,7 @@ TEST(SipFraming, KeepAliveDatagrams) {
 TEST(SipKeepAlive, StreamPingsAwaitAPong) {
   KeepAlive k;
   EXPECT_FALSE(k.running());
-  EXPECT_EQ(k.next_wake(), KeepAlive::kNever);
+  EXPECT_EQ(k.next_wake(), kNever);
   k.start(1000, 25000, 10000);
   EXPECT_EQ(k.next_wake(), 26000);
   EXPECT_EQ(k.poll(25999), KeepAlive::Due::kNothing);

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "kamailio_process.hpp"
 #include "net_helpers.hpp"
 #include "protocol/sip/register_message.hpp"
 
@@ -26,55 +27,12 @@ namespace {
 
 constexpr TimeMs kSecond = 1000;
 
-// Kamailio in its own process group, stopped with the group.
-class Kamailio {
+// The registrar for one test; `defines` select the configuration's options.
+class Kamailio : public nettest::KamailioProcess {
  public:
-  Kamailio(std::uint16_t port, const std::vector<std::string>& defines) : port_(port) {
-    char dir[] = "/tmp/dialtone-kamailio-XXXXXX";
-    dir_ = mkdtemp(dir);
-    std::vector<std::string> argv = {"kamailio", "-DD", "-E", "-f", DIALTONE_KAMAILIO_CFG,
-                                     "-l", "udp:127.0.0.1:" + std::to_string(port), "-Y", dir_,
-                                     "-m", "16", "-M", "4"};
-    for (const auto& d : defines) {
-      argv.push_back("-A");
-      argv.push_back(d);
-    }
-    pid_ = fork();
-    if (pid_ == 0) {
-      setpgid(0, 0);
-      std::string log = dir_ + "/kamailio.log";
-      FILE* f = std::freopen(log.c_str(), "w", stderr);
-      (void)f;
-      std::vector<char*> a;
-      for (auto& s : argv) a.push_back(s.data());
-      a.push_back(nullptr);
-      execvp(a[0], a.data());
-      _exit(127);
-    }
-    setpgid(pid_, pid_);
+  Kamailio(std::uint16_t port, const std::vector<std::string>& defines) {
+    start(DIALTONE_KAMAILIO_CFG, {"udp:127.0.0.1:" + std::to_string(port)}, defines);
   }
-  ~Kamailio() {
-    if (pid_ > 0) {
-      ::kill(-pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    std::string cmd = "rm -rf '" + dir_ + "'";
-    if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "could not remove %s\n", dir_.c_str());
-  }
-  Kamailio(const Kamailio&) = delete;
-  Kamailio& operator=(const Kamailio&) = delete;
-
-  std::string log() const {
-    std::ifstream in(dir_ + "/kamailio.log");
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-
- private:
-  std::uint16_t port_;
-  std::string dir_;
-  pid_t pid_ = -1;
 };
 
 int seeded_source(void* ctx, unsigned char* out, std::size_t len) {

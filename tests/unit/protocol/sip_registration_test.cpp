@@ -802,7 +802,7 @@ TEST(Registration, PathThatCannotOpenFailsTheWaitingRoundWithBackoff) {
 TEST(Registration, KeepAliveIsDueEveryIntervalWhileRegistered) {
   Harness h;
   h.start();
-  EXPECT_EQ(h.reg().next_keepalive(), kRegistrationNever);
+  EXPECT_EQ(h.reg().next_keepalive(), kNever);
   h.ok(600);
   EXPECT_EQ(h.reg().next_keepalive(), h.now() + 25 * kSecond);
   EXPECT_FALSE(h.reg().take_keepalive());
@@ -823,7 +823,7 @@ TEST(Registration, KeepAliveIsDueEveryIntervalWhileRegistered) {
   Harness q(quiet);
   q.start();
   q.ok(600);
-  EXPECT_EQ(q.reg().next_keepalive(), kRegistrationNever);
+  EXPECT_EQ(q.reg().next_keepalive(), kNever);
 }
 
 TEST(Registration, BindingThatExpiresBeforeItsRefreshIsAnsweredIsNotRegistered) {
@@ -863,7 +863,7 @@ TEST(Registration, StopUnregistersTheBinding) {
   h.answer(r);
   EXPECT_TRUE(h.reg().stopped());
   EXPECT_EQ(h.reg().reason(), "unregistered");
-  EXPECT_EQ(h.reg().next_wakeup(), kRegistrationNever);
+  EXPECT_EQ(h.reg().next_wakeup(), kNever);
   h.run(h.now() + kHour);
   EXPECT_EQ(h.sent().size(), 4u);
 

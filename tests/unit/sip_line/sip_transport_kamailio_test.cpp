@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "firmware/line/sip_transport.hpp"
+#include "kamailio_process.hpp"
 #include "net_helpers.hpp"
 
 using namespace dialtone;
@@ -26,56 +27,21 @@ using namespace dialtone::line;
 
 namespace {
 
-// Kamailio in its own process group, stopped with the group.
-class Kamailio {
+// Kamailio listening on UDP and TCP at `port` and TLS at `tls_port`, with
+// the test PKI's server certificate.
+class Kamailio : public nettest::KamailioProcess {
  public:
   Kamailio(std::uint16_t port, std::uint16_t tls_port) {
-    char dir[] = "/tmp/dialtone-kamailio-XXXXXX";
-    dir_ = mkdtemp(dir);
-    std::ofstream(dir_ + "/tls.cfg") << "[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\n"
-                                     << "require_certificate = no\nprivate_key = " << nettest::pki("server.key")
-                                     << "\ncertificate = " << nettest::pki("server.crt") << "\n";
-    std::string p = std::to_string(port);
-    std::vector<std::string> argv = {"kamailio", "-DD", "-E", "-f", DIALTONE_KAMAILIO_CFG,
-                                     "-l", "udp:127.0.0.1:" + p, "-l", "tcp:127.0.0.1:" + p,
-                                     "-l", std::string("tls:127.0.0.1:") + std::to_string(tls_port), "-Y", dir_,
-                                     "-m", "32", "-M", "8", "-A", "TLS_CONFIG=\"" + dir_ + "/tls.cfg\""};
-    pid_ = fork();
-    if (pid_ == 0) {
-      setpgid(0, 0);
-      std::string log = dir_ + "/kamailio.log";
-      if (!std::freopen(log.c_str(), "w", stderr)) _exit(126);
-      std::vector<char*> a;
-      for (auto& s : argv) a.push_back(s.data());
-      a.push_back(nullptr);
-      execvp(a[0], a.data());
-      _exit(127);
-    }
-    setpgid(pid_, pid_);
+    std::ofstream(dir() + "/tls.cfg") << "[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\n"
+                                      << "require_certificate = no\nprivate_key = " << nettest::pki("server.key")
+                                      << "\ncertificate = " << nettest::pki("server.crt") << "\n";
+    const std::string p = std::to_string(port);
+    start(DIALTONE_KAMAILIO_CFG,
+          {"udp:127.0.0.1:" + p, "tcp:127.0.0.1:" + p, "tls:127.0.0.1:" + std::to_string(tls_port)},
+          {"TLS_CONFIG=\"" + dir() + "/tls.cfg\""}, 32, 8);
     // Bounded wait for the listeners (a hang guard, not a timing assertion).
     for (int i = 0; i < 200 && !(nettest::port_accepts(port) && nettest::port_accepts(tls_port)); ++i) usleep(25000);
   }
-  ~Kamailio() {
-    if (pid_ > 0) {
-      ::kill(-pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    std::string cmd = "rm -rf '" + dir_ + "'";
-    if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "could not remove %s\n", dir_.c_str());
-  }
-  Kamailio(const Kamailio&) = delete;
-  Kamailio& operator=(const Kamailio&) = delete;
-
-  std::string log() const {
-    std::ifstream in(dir_ + "/kamailio.log");
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-
- private:
-  std::string dir_;
-  pid_t pid_ = -1;
 };
 
 class Recorder : public SipTransportObserver {

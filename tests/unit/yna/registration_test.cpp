@@ -31,7 +31,7 @@ TEST(Registration, NamedErrors) {
 
 TEST(Registration, AcceptedThenOk) {
   Registration r;
-  EXPECT_EQ(r.next_wakeup(), kNever);
+  EXPECT_EQ(r.next_wakeup(), dialtone::kNever);
   r.start(100);
   EXPECT_TRUE(r.request_due(100));
   r.request_sent();
@@ -48,7 +48,7 @@ TEST(Registration, AcceptedThenOk) {
   EXPECT_EQ(r.on_response(8000, 200, std::nullopt, kOk), Registration::Outcome::kRegistered);
   EXPECT_TRUE(r.registered());
   EXPECT_EQ(r.info().msisdn.view(), "+14255550100");
-  EXPECT_EQ(r.next_wakeup(), kNever);
+  EXPECT_EQ(r.next_wakeup(), dialtone::kNever);
 }
 
 TEST(Registration, BadBodyOrStatusFails) {

@@ -64,7 +64,7 @@ TEST(TokenManager, RefreshAtEightyPercent) {
   ASSERT_EQ(parse_token_response(kResponse, 1000, p), TokenError::kOk);
   TokenManager m;
   EXPECT_FALSE(m.has_tokens());
-  EXPECT_EQ(m.next_wakeup(), kNever);
+  EXPECT_EQ(m.next_wakeup(), dialtone::kNever);
   m.set(p, 50'000, 1000);
   EXPECT_EQ(m.refresh_at(), 50'000 + 2'880'000);
   EXPECT_FALSE(m.refresh_due(50'000 + 2'879'999));
@@ -72,7 +72,7 @@ TEST(TokenManager, RefreshAtEightyPercent) {
   ASSERT_TRUE(m.begin_refresh());
   EXPECT_FALSE(m.begin_refresh()) << "one refresh at a time";
   EXPECT_FALSE(m.refresh_due(60'000'000));
-  EXPECT_EQ(m.next_wakeup(), kNever);
+  EXPECT_EQ(m.next_wakeup(), dialtone::kNever);
 }
 
 TEST(TokenManager, LoadedPairCountsTimeAlreadyPassed) {
@@ -110,5 +110,5 @@ TEST(TokenManager, RefreshNowOn401AndClear) {
   m.clear();
   EXPECT_FALSE(m.has_tokens());
   EXPECT_FALSE(m.begin_refresh());
-  EXPECT_EQ(m.next_wakeup(), kNever);
+  EXPECT_EQ(m.next_wakeup(), dialtone::kNever);
 }
