@@ -137,18 +137,19 @@ def soak_with_faults(y, ctl, p, minutes, call_state):
 
 
 def static_libraries(build):
-    """The archives cmake/Dependencies.cmake linked into dialtoned, from the
-    build's CMake cache: libnice.a and libsrtp2.a unless DIALTONE_SYSTEM_LIBS."""
-    cache = {}
-    with open(os.path.join(build, "CMakeCache.txt")) as f:
-        for line in f:
-            k, sep, v = line.strip().partition("=")
-            if sep:
-                cache[k.split(":")[0]] = v
-    if cache.get("DIALTONE_SYSTEM_LIBS", "OFF").upper() in ("ON", "1", "TRUE", "YES"):
+    """The third-party archives linked into dialtoned (cmake/Dependencies.cmake:
+    libnice and libsrtp2, and with DIALTONE_STATIC_DEPS every library Debian
+    ships an archive of), read from its link command: absolute paths ending
+    in .a outside the build tree. The C++ runtime (-static-libstdc++) is not
+    among them, so a heap call through operator new counts as its caller's."""
+    link = os.path.join(build, "firmware", "CMakeFiles", "dialtoned.dir", "link.txt")
+    build = os.path.realpath(build)
+    try:
+        words = open(link).read().split()
+    except OSError:
         return []
-    libs = [os.path.join(cache.get("DIALTONE_DEPS_DIR", ""), "lib", n) for n in ("libnice.a", "libsrtp2.a")]
-    return [p for p in libs if os.path.exists(p)]
+    return sorted({w for w in words if w.endswith(".a") and w.startswith("/") and
+                   not os.path.realpath(w).startswith(build + os.sep) and os.path.exists(w)})
 
 
 def main():
@@ -286,12 +287,11 @@ def main():
             ev = call_state("connected")
             call_id = ev["call_id"]
             time.sleep(5)
-            w = heap_window(p, heap_file, a.window,
-                            linked_in=LinkedIn(os.path.join(a.build, "firmware", "dialtoned"),
-                                               static_libraries(a.build)))
+            linked = LinkedIn(os.path.join(a.build, "firmware", "dialtoned"), static_libraries(a.build))
+            w = heap_window(p, heap_file, a.window, linked_in=linked)
             out.update({"call_" + k: v for k, v in w.items()})
-            out["call_rss_by_object_kb"] = {o: m["rss"] for o, m in p.rss_by_object().items()}
-            out["call_cpu_by_object_pct"] = cpu_by_object(p.pid, 10, y.agent.dir)
+            out["call_rss_by_object_kb"] = {o: m["rss"] for o, m in p.rss_by_object(linked).items()}
+            out["call_cpu_by_object_pct"] = cpu_by_object(p.pid, 10, y.agent.dir, linked)
             y.agent.wait_played_seconds(1.0)
             x, rate = y.agent.playback_tail(1.0)
             out["call_far_tone_ratio"] = round(tone_ratio(x, FAR_HZ, rate), 3)

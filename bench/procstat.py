@@ -65,7 +65,7 @@ class Proc:
         return sorted(paths)
 
 
-    def rss_by_object(self):
+    def rss_by_object(self, linked_in=None):
         """{object: {"rss": kB, "anon": kB}} from /proc/PID/smaps: where the
         resident memory is, by mapped file (code, data and the relocated
         pages of each library) or by kind ([heap], [stack], anonymous). A
@@ -73,6 +73,7 @@ class Proc:
         writable data."""
         out = {}
         name = None
+        exe_maps = []
         with open(f"/proc/{self.pid}/smaps") as f:
             for line in f:
                 parts = line.split()
@@ -80,26 +81,57 @@ class Proc:
                     continue
                 if not parts[0].endswith(":"):  # a mapping's header line
                     name = parts[5] if len(parts) >= 6 else "[anonymous]"
+                    if linked_in and name == linked_in.exe:
+                        lo, hi = (int(x, 16) for x in parts[0].split("-"))
+                        exe_maps.append((lo, hi, parts[1], int(parts[2], 16)))
                     name = os.path.basename(name) if name.startswith("/") else name
                     out.setdefault(name, {"rss": 0, "anon": 0})
                 elif parts[0] == "Rss:":
                     out[name]["rss"] += int(parts[1])
                 elif parts[0] == "Anonymous:":
                     out[name]["anon"] += int(parts[1])
+        if linked_in and exe_maps:
+            self._split_exe_code(out, exe_maps, linked_in)
         return out
+
+    def _split_exe_code(self, out, exe_maps, linked_in):
+        """Moves the executable's resident code pages that belong to a linked
+        archive (LinkedIn) from the executable's entry to the archive's, by
+        /proc/PID/pagemap's present bit. A page shared by two functions
+        goes to the function at its start."""
+        exe = os.path.basename(linked_in.exe)
+        base = min(lo - off for lo, _, _, off in exe_maps)
+        try:
+            pm = open(f"/proc/{self.pid}/pagemap", "rb")
+        except OSError:
+            return
+        with pm:
+            for lo, hi, perms, _ in exe_maps:
+                if "x" not in perms:
+                    continue
+                pm.seek(lo // 4096 * 8)
+                entries = pm.read((hi - lo) // 4096 * 8)
+                for i in range(len(entries) // 8):
+                    if not entries[i * 8 + 7] & 0x80:  # bit 63: present
+                        continue
+                    archive = linked_in.archive(lo + i * 4096 - base)
+                    if archive:
+                        out.setdefault(archive, {"rss": 0, "anon": 0})["rss"] += 4
+                        out[exe]["rss"] -= 4
 
 
 # What each mapped object (smaps) or profiled object (perf's dso) is, so the
 # two agents' memory and CPU compare by part. First match wins.
 PARTS = (
-    ("own code (exe; baresip: + libre, librem, modules)",
+    ("own code, C++ runtime (baresip: libre, modules)",
      ("dialtoned", "baresip", "libre.so", "librem.so", "/modules/")),
     ("C library (libc, libm, ld.so)", ("libc.so", "libm.so", "ld-linux", "libmvec")),
     ("C++ runtime (libstdc++, libgcc_s)", ("libstdc++", "libgcc_s")),
     ("GLib + GIO and what they load", ("libglib-", "libgobject-", "libgio-", "libgmodule-", "libmount",
-                                        "libblkid", "libselinux", "libpcre2", "libffi", "libz.so")),
+                                        "libblkid", "libselinux", "libpcre2", "libffi", "libz.")),
     ("TLS and crypto libraries", ("libmbed", "libcrypto", "libssl")),
     ("Opus", ("libopus",)),
+    ("ICE and SRTP (libnice, libsrtp2)", ("libnice", "libsrtp2")),
     ("ALSA", ("libasound",)),
     ("kernel", ("[kernel", "[vdso]")),
     ("heap (malloc)", ("[heap]",)),
@@ -122,7 +154,7 @@ def by_part(per_object):
     return out
 
 
-def cpu_by_object(pid, seconds, workdir):
+def cpu_by_object(pid, seconds, workdir, linked_in=None):
     """{object: share of the process's samples, %} from perf sampling the
     process for `seconds`; None without perf. Separate from the CPU window
     (sampling costs the sampled process a little)."""
@@ -134,13 +166,19 @@ def cpu_by_object(pid, seconds, workdir):
                         str(seconds)], capture_output=True)
     if r.returncode != 0:
         return None
-    rep = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "-q", "--sort", "dso"],
+    # By symbol, so the executable's samples in a linked archive's functions
+    # (LinkedIn) count for that archive.
+    rep = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "-q", "--sort", "dso,sym"],
                          capture_output=True, text=True).stdout
+    exe = os.path.basename(linked_in.exe) if linked_in else None
     out = {}
     for line in rep.splitlines():
         parts = line.split()
         if len(parts) >= 2 and parts[0].endswith("%"):
-            out[parts[1]] = out.get(parts[1], 0) + float(parts[0].rstrip("%"))
+            obj = parts[1]
+            if exe and obj == exe and len(parts) >= 4:
+                obj = linked_in.owner.get(parts[3], obj)
+            out[obj] = out.get(obj, 0) + float(parts[0].rstrip("%"))
     return out
 
 
@@ -192,6 +230,8 @@ class LinkedIn:
                 parts = line.split()
                 if len(parts) == 3 and parts[1] in "TtWw":
                     owner[parts[2]] = os.path.basename(ar)
+        self.exe = os.path.realpath(exe)
+        self.owner = owner
         self.addrs, self.names = [], []
         out = subprocess.run(["nm", "-n", "--defined-only", exe], capture_output=True, text=True).stdout
         for line in out.splitlines():
