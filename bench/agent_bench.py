@@ -210,7 +210,7 @@ def main():
             deadline = time.time() + timeout
             while time.time() < deadline:
                 for line in y.agent.log_text().splitlines():
-                    if "connected (DTLS-SRTP up" in line:
+                    if "DTLS-SRTP connected as" in line:
                         t = float(line.split()[0])
                         if t >= t_mono - 0.002:
                             return t
