@@ -11,6 +11,23 @@
 namespace dialtone {
 namespace {
 
+// A GLib source on `ctx` that reads one byte from `fd` per dispatch and
+// counts the dispatches in `*dispatched`.
+GSource* attach_pipe_reader(GMainContext* ctx, int fd, int* dispatched) {
+  GSource* src = g_unix_fd_source_new(fd, G_IO_IN);
+  g_source_set_callback(
+      src,
+      G_SOURCE_FUNC(+[](int rfd, GIOCondition, gpointer n) -> gboolean {
+        char c;
+        (void)!read(rfd, &c, 1);
+        ++*static_cast<int*>(n);
+        return G_SOURCE_CONTINUE;
+      }),
+      dispatched, nullptr);
+  g_source_attach(src, ctx);
+  return src;
+}
+
 TEST(EventLoop, TimersFireInDeadlineOrderAndTiesInArmingOrder) {
   EventLoop loop;
   std::string order;
@@ -172,17 +189,7 @@ TEST(EventLoop, GlibWakeupSignalIsConsumedNotSpunOn) {
   int p[2];
   ASSERT_EQ(pipe(p), 0);
   int dispatched = 0;
-  GSource* src = g_unix_fd_source_new(p[0], G_IO_IN);
-  g_source_set_callback(
-      src,
-      G_SOURCE_FUNC(+[](int fd, GIOCondition, gpointer n) -> gboolean {
-        char c;
-        (void)!read(fd, &c, 1);
-        ++*static_cast<int*>(n);
-        return G_SOURCE_CONTINUE;
-      }),
-      &dispatched, nullptr);
-  g_source_attach(src, ctx);
+  GSource* src = attach_pipe_reader(ctx, p[0], &dispatched);
   loop.run_once(0);  // the attach signalled the wake-up descriptor: consumed here
   ASSERT_EQ(write(p[1], "x", 1), 1);
   for (int i = 0; i < 20 && dispatched == 0; ++i) loop.run_once(1000);
@@ -274,18 +281,8 @@ TEST(EventLoop, DeferredGlibFdIsDispatchedByDrainsOnly) {
   int p[2];
   ASSERT_EQ(pipe(p), 0);
   int dispatched = 0;
-  GSource* src = g_unix_fd_source_new(p[0], G_IO_IN);
+  GSource* src = attach_pipe_reader(ctx, p[0], &dispatched);
   g_source_set_can_recurse(src, TRUE);
-  g_source_set_callback(
-      src,
-      G_SOURCE_FUNC(+[](int fd, GIOCondition, gpointer n) -> gboolean {
-        char c;
-        (void)!read(fd, &c, 1);
-        ++*static_cast<int*>(n);
-        return G_SOURCE_CONTINUE;
-      }),
-      &dispatched, nullptr);
-  g_source_attach(src, ctx);
   loop.run_once(0);
   ASSERT_TRUE(loop.defer_fd(p[0]));
   ASSERT_EQ(write(p[1], "x", 1), 1);
