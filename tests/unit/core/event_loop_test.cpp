@@ -28,6 +28,32 @@ GSource* attach_pipe_reader(GMainContext* ctx, int fd, int* dispatched) {
   return src;
 }
 
+// A loop pumping its own GLib context, and a pipe whose read end a GLib
+// source watches (attach_pipe_reader); all released at the end.
+struct GlibPipe {
+  GMainContext* ctx = g_main_context_new();
+  EventLoop loop;
+  int p[2] = {-1, -1};
+  int dispatched = 0;
+  GSource* src = nullptr;
+  GlibPipe() {
+    loop.attach_glib(ctx);
+    if (pipe(p) == 0) src = attach_pipe_reader(ctx, p[0], &dispatched);
+  }
+  ~GlibPipe() {
+    if (src) {
+      g_source_destroy(src);
+      g_source_unref(src);
+    }
+    loop.detach_glib();
+    g_main_context_unref(ctx);
+    for (int fd : p)
+      if (fd >= 0) close(fd);
+  }
+  GlibPipe(const GlibPipe&) = delete;
+  GlibPipe& operator=(const GlibPipe&) = delete;
+};
+
 TEST(EventLoop, TimersFireInDeadlineOrderAndTiesInArmingOrder) {
   EventLoop loop;
   std::string order;
@@ -183,13 +209,11 @@ TEST(EventLoop, PumpsAGlibContextOnTheSameThread) {
 // consumed (by g_main_context_check on the next round), so the loop goes
 // back to sleeping instead of spinning on a readable descriptor.
 TEST(EventLoop, GlibWakeupSignalIsConsumedNotSpunOn) {
-  GMainContext* ctx = g_main_context_new();
-  EventLoop loop;
-  loop.attach_glib(ctx);
-  int p[2];
-  ASSERT_EQ(pipe(p), 0);
-  int dispatched = 0;
-  GSource* src = attach_pipe_reader(ctx, p[0], &dispatched);
+  GlibPipe g;
+  ASSERT_NE(g.src, nullptr);
+  EventLoop& loop = g.loop;
+  int* p = g.p;
+  int& dispatched = g.dispatched;
   loop.run_once(0);  // the attach signalled the wake-up descriptor: consumed here
   ASSERT_EQ(write(p[1], "x", 1), 1);
   for (int i = 0; i < 20 && dispatched == 0; ++i) loop.run_once(1000);
@@ -206,12 +230,6 @@ TEST(EventLoop, GlibWakeupSignalIsConsumedNotSpunOn) {
   }
   EXPECT_TRUE(fired);
   EXPECT_LE(rounds, 3);
-  g_source_destroy(src);
-  g_source_unref(src);
-  loop.detach_glib();
-  g_main_context_unref(ctx);
-  close(p[0]);
-  close(p[1]);
 }
 
 // A deferred descriptor (a media socket read at the audio tick) does not
@@ -275,14 +293,12 @@ TEST(EventLoop, DeferredFdCapacityIsAnErrorNotACrash) {
 // A deferred descriptor GLib watches (libnice's media socket) is dispatched
 // by a drain (the audio tick), not by the loop's sleeping rounds.
 TEST(EventLoop, DeferredGlibFdIsDispatchedByDrainsOnly) {
-  GMainContext* ctx = g_main_context_new();
-  EventLoop loop;
-  loop.attach_glib(ctx);
-  int p[2];
-  ASSERT_EQ(pipe(p), 0);
-  int dispatched = 0;
-  GSource* src = attach_pipe_reader(ctx, p[0], &dispatched);
-  g_source_set_can_recurse(src, TRUE);
+  GlibPipe g;
+  ASSERT_NE(g.src, nullptr);
+  EventLoop& loop = g.loop;
+  int* p = g.p;
+  int& dispatched = g.dispatched;
+  g_source_set_can_recurse(g.src, TRUE);
   loop.run_once(0);
   ASSERT_TRUE(loop.defer_fd(p[0]));
   ASSERT_EQ(write(p[1], "x", 1), 1);
@@ -303,12 +319,6 @@ TEST(EventLoop, DeferredGlibFdIsDispatchedByDrainsOnly) {
   // A drain with nothing queued dispatches nothing and does not block.
   loop.drain_glib();
   EXPECT_EQ(dispatched, 1);
-  g_source_destroy(src);
-  g_source_unref(src);
-  loop.detach_glib();
-  g_main_context_unref(ctx);
-  close(p[0]);
-  close(p[1]);
 }
 
 TEST(EventLoop, StopEndsRun) {
